@@ -1,0 +1,335 @@
+import Database from 'better-sqlite3';
+import {
+  DummyDriver,
+  Kysely,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type Compilable,
+} from 'kysely';
+import { randomUUID } from 'node:crypto';
+import type { CentralError } from '../../sync/central';
+import type { Change, ChangeSink, FeedCursor, Row } from '../../sync/pull';
+import type { OutboxEntry, OutboxStore } from '../../sync/push';
+import { syncedTables, type SyncedTableName } from '../../sync/tables';
+import { migrateCache } from './migrations';
+import type { CacheSchema } from './schema';
+
+/** How to take back an optimistic local change if the centre refuses it. */
+export type Undo = { kind: 'delete'; table: SyncedTableName; id: string } | { kind: 'restore'; table: SyncedTableName; row: Row };
+
+export interface OutboxWrite {
+  procedure: string;
+  args: unknown;
+  sessionToken: string | null;
+  undo: Undo[];
+}
+
+export type WriteMode = 'pull' | 'ack' | 'local';
+
+export interface AppliedSummary {
+  tables: Set<SyncedTableName>;
+  /** Calls that were not in the cache before: the display announces these. */
+  newCalls: CacheSchema['queue_calls'][];
+}
+
+const primaryKeys: Record<SyncedTableName, string[]> = {
+  clinics: ['id'],
+  doctors: ['clinic_id', 'id'],
+  rooms: ['clinic_id', 'id'],
+  patients: ['clinic_id', 'id'],
+  appointments: ['clinic_id', 'id'],
+  queue_tickets: ['clinic_id', 'id'],
+  queue_calls: ['clinic_id', 'id'],
+};
+
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}(:?\d{2})?|Z)$/;
+
+/** Brings a value from the centre (pg row or JSON image) into the cache's representation. */
+function toCacheValue(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'string' && ISO_TIMESTAMP.test(value)) return new Date(value).toISOString();
+  if (typeof value === 'object') return JSON.stringify(value);
+  return value;
+}
+
+/**
+ * The station's SQLite cache. Queries are built with Kysely and run synchronously on
+ * better-sqlite3, so a local change and its outbox entry commit in one transaction with nothing
+ * interleaved.
+ */
+export class Cache implements ChangeSink, OutboxStore {
+  readonly db: Database.Database;
+  readonly q: Kysely<CacheSchema>;
+  private readonly upserts = new Map<string, Database.Statement>();
+  private onApplied: (summary: AppliedSummary) => void = () => undefined;
+
+  constructor(readonly file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    migrateCache(this.db);
+    this.q = new Kysely<CacheSchema>({
+      dialect: {
+        createAdapter: () => new SqliteAdapter(),
+        createDriver: () => new DummyDriver(),
+        createIntrospector: (db) => new SqliteIntrospector(db),
+        createQueryCompiler: () => new SqliteQueryCompiler(),
+      },
+    });
+  }
+
+  setChangeListener(listener: (summary: AppliedSummary) => void): void {
+    this.onApplied = listener;
+  }
+
+  all<R>(query: Compilable<R>): R[] {
+    const compiled = query.compile();
+    return this.db.prepare(compiled.sql).all(...(compiled.parameters as unknown[])) as R[];
+  }
+
+  get<R>(query: Compilable<R>): R | undefined {
+    const compiled = query.compile();
+    return this.db.prepare(compiled.sql).get(...(compiled.parameters as unknown[])) as R | undefined;
+  }
+
+  run(query: Compilable<unknown>): Database.RunResult {
+    const compiled = query.compile();
+    return this.db.prepare(compiled.sql).run(...(compiled.parameters as unknown[]));
+  }
+
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
+  getMeta(key: string): string | null {
+    return this.get(this.q.selectFrom('meta').select('value').where('key', '=', key))?.value ?? null;
+  }
+
+  setMeta(key: string, value: string | null): void {
+    if (value === null) {
+      this.run(this.q.deleteFrom('meta').where('key', '=', key));
+      return;
+    }
+    this.run(
+      this.q
+        .insertInto('meta')
+        .values({ key, value })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value })),
+    );
+  }
+
+  /**
+   * Writes an optimistic local change and its outbox entry in one transaction, so neither can
+   * exist without the other. `describe` sees what `write` returned (e.g. the ticket number it took).
+   */
+  enqueue<T>(write: () => T, describe: (written: T) => OutboxWrite): { requestKey: string; written: T } {
+    const requestKey = randomUUID();
+    const written = this.transaction(() => {
+      const result = write();
+      const entry = describe(result);
+      this.run(
+        this.q.insertInto('outbox').values({
+          request_key: requestKey,
+          procedure: entry.procedure,
+          args: JSON.stringify(entry.args),
+          session_token: entry.sessionToken,
+          undo: JSON.stringify(entry.undo),
+          created_at: new Date().toISOString(),
+        } as never),
+      );
+      return result;
+    });
+    return { requestKey, written };
+  }
+
+  /** The centre's refusal of one request, if it refused it. */
+  rejectionOf(requestKey: string): CacheSchema['rejections'] | undefined {
+    return this.get(this.q.selectFrom('rejections').selectAll().where('request_key', '=', requestKey));
+  }
+
+  isQueued(requestKey: string): boolean {
+    return this.get(this.q.selectFrom('outbox').select('seq').where('request_key', '=', requestKey)) !== undefined;
+  }
+
+  pendingCount(): number {
+    return Number(this.get(this.q.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')))?.n ?? 0);
+  }
+
+  /** Offline work waits for the person who did it to sign in again; their new session carries it. */
+  restampSessions(token: string): void {
+    this.run(this.q.updateTable('outbox').set({ session_token: token }));
+  }
+
+  // --- OutboxStore -------------------------------------------------------------------------
+
+  peek(limit: number): OutboxEntry[] {
+    return this.all(this.q.selectFrom('outbox').selectAll().orderBy('seq').limit(limit)).map((row) => ({
+      seq: row.seq,
+      requestKey: row.request_key,
+      procedure: row.procedure,
+      args: JSON.parse(row.args) as unknown,
+      sessionToken: row.session_token,
+    }));
+  }
+
+  acknowledge(entry: OutboxEntry, result: unknown): void {
+    const summary: AppliedSummary = { tables: new Set(), newCalls: [] };
+    this.transaction(() => {
+      this.applyProcedureResult(result, summary);
+      this.run(this.q.deleteFrom('outbox').where('seq', '=', entry.seq));
+    });
+    this.onApplied(summary);
+  }
+
+  reject(entry: OutboxEntry, error: CentralError): void {
+    const summary: AppliedSummary = { tables: new Set(), newCalls: [] };
+    this.transaction(() => {
+      const row = this.get(this.q.selectFrom('outbox').select('undo').where('seq', '=', entry.seq));
+      if (row) for (const step of (JSON.parse(row.undo) as Undo[]).reverse()) this.undo(step, summary);
+      this.run(
+        this.q.insertInto('rejections').values({
+          request_key: entry.requestKey,
+          procedure: entry.procedure,
+          args: JSON.stringify(entry.args),
+          code: error.code,
+          message: error.message,
+          created_at: new Date().toISOString(),
+        } as never),
+      );
+      this.run(this.q.deleteFrom('outbox').where('seq', '=', entry.seq));
+    });
+    this.onApplied(summary);
+  }
+
+  private undo(undo: Undo, summary: AppliedSummary): void {
+    summary.tables.add(undo.table);
+    if (undo.kind === 'delete') {
+      this.db.prepare(`DELETE FROM ${undo.table} WHERE id = ?`).run(undo.id);
+      return;
+    }
+    this.writeRow(undo.table, undo.row, { mode: 'local' });
+  }
+
+  /** Procedures answer with the rows they wrote (`ticket`, `call`, `patient`): apply them now. */
+  applyProcedureResult(result: unknown, summary: AppliedSummary): void {
+    if (!result || typeof result !== 'object') return;
+    const images: [SyncedTableName, unknown][] = [
+      ['patients', (result as Record<string, unknown>).patient],
+      ['queue_tickets', (result as Record<string, unknown>).ticket],
+      ['queue_calls', (result as Record<string, unknown>).call],
+      ['appointments', (result as Record<string, unknown>).appointment],
+    ];
+    for (const [table, image] of images) {
+      if (image && typeof image === 'object') {
+        if (this.writeRow(table, image as Row, { mode: 'ack', summary })) summary.tables.add(table);
+      }
+    }
+  }
+
+  // --- ChangeSink ----------------------------------------------------------------------------
+
+  readCursor(): FeedCursor | null {
+    const raw = this.getMeta('feed_cursor');
+    return raw ? (JSON.parse(raw) as FeedCursor) : null;
+  }
+
+  applySnapshot(tables: { table: SyncedTableName; rows: Row[] }[], cursor: FeedCursor): void {
+    const summary: AppliedSummary = { tables: new Set(), newCalls: [] };
+    this.transaction(() => {
+      for (const { table, rows } of tables) {
+        summary.tables.add(table);
+        for (const row of rows) this.writeRow(table, row, { mode: 'pull' });
+      }
+      this.setMeta('feed_cursor', JSON.stringify(cursor));
+    });
+    this.onApplied(summary);
+  }
+
+  applyChanges(changes: Change[], cursor: FeedCursor): boolean {
+    const summary: AppliedSummary = { tables: new Set(), newCalls: [] };
+    const applied = this.transaction(() => {
+      if (this.pendingCount() > 0) return false;
+      for (const change of changes) {
+        if (!(change.table in syncedTables)) continue;
+        const seq = Number(change.seq);
+        if (change.op === 'D') {
+          this.db.prepare(`DELETE FROM ${change.table} WHERE id = ?`).run(change.id);
+          this.db
+            .prepare('INSERT INTO tombstones (table_name, id, sync_seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET sync_seq = max(sync_seq, excluded.sync_seq)')
+            .run(change.table, change.id, seq);
+          summary.tables.add(change.table);
+        } else if (change.row) {
+          if (this.writeRow(change.table, { ...change.row, sync_seq: seq }, { mode: 'pull', summary })) summary.tables.add(change.table);
+        }
+      }
+      this.setMeta('feed_cursor', JSON.stringify(cursor));
+      return true;
+    });
+    if (applied) this.onApplied(summary);
+    return applied;
+  }
+
+  /**
+   * Upserts one row image. `pull` keeps the newest image by sync_seq (and respects tombstones);
+   * `ack` is the centre's answer to our own request, which replaces our optimistic row; `local`
+   * is an optimistic write or its undo.
+   */
+  writeRow(table: SyncedTableName, image: Row, options: { mode: WriteMode; summary?: AppliedSummary; pending?: boolean }): boolean {
+    const spec = syncedTables[table];
+    const values: Record<string, unknown> = {};
+    for (const column of spec.columns) values[column] = toCacheValue(image[column]);
+    if (values.sync_seq === null) values.sync_seq = 0;
+    values.sync_seq = Number(values.sync_seq);
+    if (table === 'patients') values.phone_digits = typeof values.phone === 'string' ? values.phone.replace(/\D/g, '') : null;
+    if (table !== 'clinics' && table !== 'doctors' && table !== 'rooms') values.pending = options.pending ? 1 : 0;
+
+    if (options.mode === 'pull') {
+      const tomb = this.db.prepare('SELECT sync_seq FROM tombstones WHERE table_name = ? AND id = ?').get(table, values.id) as
+        | { sync_seq: number }
+        | undefined;
+      if (tomb && tomb.sync_seq >= (values.sync_seq as number)) return false;
+    }
+    const isNewCall =
+      table === 'queue_calls' &&
+      options.summary !== undefined &&
+      !this.db.prepare('SELECT 1 FROM queue_calls WHERE id = ?').get(values.id);
+
+    const result = this.upsertStatement(table, Object.keys(values), options.mode).run(values);
+    if (isNewCall && result.changes > 0) options.summary!.newCalls.push(values as CacheSchema['queue_calls']);
+    return result.changes > 0;
+  }
+
+  private upsertStatement(table: SyncedTableName, columns: string[], mode: WriteMode): Database.Statement {
+    const cacheKey = `${table}:${mode}:${columns.join(',')}`;
+    let statement = this.upserts.get(cacheKey);
+    if (!statement) {
+      const keys = primaryKeys[table];
+      const updates = columns.filter((c) => !keys.includes(c)).map((c) => `${c} = excluded.${c}`);
+      const guard = {
+        pull: ` WHERE excluded.sync_seq > ${table}.sync_seq`,
+        ack: ` WHERE excluded.sync_seq >= ${table}.sync_seq OR ${table}.pending = 1`,
+        local: '',
+      }[mode];
+      statement = this.db.prepare(
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')}) ` +
+          `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${updates.join(', ')}${guard}`,
+      );
+      this.upserts.set(cacheKey, statement);
+    }
+    return statement;
+  }
+
+  readRow(table: SyncedTableName, id: string): Row | undefined {
+    return this.db.prepare(`SELECT * FROM ${table} WHERE id = ?`).get(id) as Row | undefined;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

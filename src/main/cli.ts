@@ -1,0 +1,186 @@
+import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEMO_CLINIC_CODE, defaultDataDir, demoStations, startDemoClinic } from './demo-clinic';
+import { BrowserHost } from './host/browser-host';
+import { dryRun, migrate, migrationStatus } from './central/migrate';
+import { startEmbeddedPostgres } from './central/embedded';
+import { openLocalKeyFile } from './crypto/field-crypto';
+import { StationCore } from './station';
+import { stationRoleSchema } from '../shared/contract';
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const rendererDir = join(projectRoot, 'dist', 'renderer');
+
+const usage = `Gabriel Clinic Workstation
+
+Usage: npm run cli -- <command> [options]      (npm start = the start command)
+
+  start [--reset] [--data-dir DIR] [--browser]
+      Central database (embedded unless DATABASE_URL is set), migrated and seeded, and the
+      reception, consult and display stations of clinic ${DEMO_CLINIC_CODE}. Opens Electron windows
+      when the Electron binary is installed, otherwise serves each station to a browser.
+      --reset deletes DIR first. DIR defaults to ./.data (or GABRIEL_DATA_DIR).
+  migrate      Apply pending central migrations.
+  status       Show applied and pending migrations, with checksums.
+  dry-run      Apply pending migrations inside a transaction and roll it back.
+  station --role reception|consult|display --code CODE [--clinic ${DEMO_CLINIC_CODE}] [--room R1]
+          [--port 0] [--host 127.0.0.1] [--data-dir DIR]
+      One station served to a browser (e.g. the waiting-room TV). Needs DATABASE_URL.
+
+The central database is DATABASE_URL when set; otherwise the embedded one in the data folder.`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'help', ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      reset: { type: 'boolean', default: false },
+      browser: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+      role: { type: 'string' },
+      code: { type: 'string' },
+      clinic: { type: 'string', default: DEMO_CLINIC_CODE },
+      room: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+    },
+    strict: true,
+  });
+  const dataDir = values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir();
+
+  switch (command) {
+    case 'start':
+      return start(dataDir, values.reset ?? false, values.browser ?? false);
+    case 'migrate':
+    case 'status':
+    case 'dry-run':
+      return withCentral(dataDir, (url) => migrationCommand(command, url));
+    case 'station':
+      return station(values, dataDir);
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(usage);
+      return;
+    default:
+      throw new Error(`Unknown command "${command}".\n\n${usage}`);
+  }
+}
+
+async function start(dataDir: string, reset: boolean, forceBrowser: boolean): Promise<void> {
+  const electron = forceBrowser ? null : findElectronBinary();
+  if (electron) {
+    const child = spawn(electron, [projectRoot, `--data-dir=${dataDir}`, ...(reset ? ['--reset'] : [])], { stdio: 'inherit' });
+    await new Promise<void>((done) => child.on('exit', () => done()));
+    return;
+  }
+  if (!forceBrowser) console.log('Electron binary not available here: serving the three stations to a browser instead.');
+  const clinic = await startDemoClinic({ dataDir, reset, databaseUrl: process.env.DATABASE_URL, log: (line) => console.log(line) });
+  const hosts: BrowserHost[] = [];
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping stations and the central database…');
+    await Promise.all(hosts.map((h) => h.close()));
+    await clinic.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  const basePort = Number(process.env.GABRIEL_PORT ?? 5170);
+  for (const [index, station] of clinic.stations.entries()) {
+    const host = new BrowserHost({ station: station.core, rendererDir });
+    hosts.push(host);
+    const url = await host.listen(basePort + index).catch(() => host.listen(0));
+    console.log(`  ${station.role.padEnd(9)} ${url}   (${demoStations[index]!.code})`);
+  }
+  console.log('Demo sign-in: reception / demo1234 at reception, dr.tan / demo1234 at consult. Ctrl-C stops everything.');
+}
+
+/**
+ * The electron package's install script downloads the binary; where that could not happen the
+ * package is there (for its types) but `dist/` is not, and requiring it would try to download.
+ */
+function findElectronBinary(): string | null {
+  try {
+    const require = createRequire(import.meta.url);
+    const packageDir = dirname(require.resolve('electron/package.json'));
+    const pathFile = join(packageDir, 'path.txt');
+    if (!existsSync(pathFile)) return null;
+    const binary = join(packageDir, 'dist', readFileSync(pathFile, 'utf8').trim());
+    return existsSync(binary) ? binary : null;
+  } catch {
+    return null;
+  }
+}
+
+async function withCentral(dataDir: string, work: (url: string) => Promise<void>): Promise<void> {
+  if (process.env.DATABASE_URL) return work(process.env.DATABASE_URL);
+  const embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres') });
+  try {
+    const url = new URL(embedded.url);
+    url.pathname = '/gabriel_clinic';
+    await work(url.toString());
+  } finally {
+    await embedded.stop();
+  }
+}
+
+async function migrationCommand(command: 'migrate' | 'status' | 'dry-run', url: string): Promise<void> {
+  if (command === 'migrate') {
+    const result = await migrate(url, { log: (line) => console.log(line) });
+    console.log(result.applied.length ? `Applied ${result.applied.length} migration(s).` : 'Nothing to apply: the database is up to date.');
+    return;
+  }
+  if (command === 'status') {
+    const status = await migrationStatus(url);
+    for (const m of status.applied) {
+      console.log(`applied  ${String(m.version).padStart(3, '0')} ${m.name.padEnd(24)} ${m.recordedChecksum ?? ''}${m.changed ? '  CHANGED SINCE APPLIED' : ''}`);
+    }
+    for (const m of status.pending) console.log(`pending  ${String(m.version).padStart(3, '0')} ${m.name.padEnd(24)} ${m.checksum}`);
+    return;
+  }
+  const result = await dryRun(url);
+  console.log(JSON.stringify(result, null, 2));
+}
+
+async function station(values: Record<string, string | boolean | undefined>, dataDir: string): Promise<void> {
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) throw new Error('The station command needs DATABASE_URL: the central database this station syncs with.');
+  const role = stationRoleSchema.safeParse(values.role);
+  if (!role.success) throw new Error('--role must be reception, consult or display.');
+  const code = values.code;
+  if (typeof code !== 'string' || !code) throw new Error('--code is required: the station’s name, e.g. BDK-RECEPTION-2.');
+  if (role.data === 'consult' && typeof values.room !== 'string') throw new Error('A consult station needs --room, e.g. --room R2.');
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a TCP port number, not "${values.port}".`);
+  const core = new StationCore({
+    dataDir: join(dataDir, 'stations', code),
+    stationCode: code,
+    role: role.data,
+    clinicCode: String(values.clinic),
+    roomCode: typeof values.room === 'string' ? values.room : undefined,
+    centralUrl: databaseUrl,
+    crypto: await openLocalKeyFile(join(dataDir, 'keys', 'local-key.json')),
+  });
+  await core.start();
+  const host = new BrowserHost({ station: core, rendererDir, host: String(values.host) });
+  console.log(`${role.data} station ${code}: ${await host.listen(port)}`);
+  const stop = async () => {
+    await host.close();
+    await core.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

@@ -1,0 +1,118 @@
+import { app, BrowserWindow, ipcMain, net, protocol, screen, type IpcMainInvokeEvent } from 'electron';
+import { autoUpdater } from 'electron-updater';
+import { join, normalize, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ApiError, eventNames, type MethodName } from '../../shared/contract';
+import { defaultDataDir, startDemoClinic, type DemoClinic, type DemoStation } from '../demo-clinic';
+
+/*
+ * The Electron host: one window per station, the renderer loaded from app:// and talking to its
+ * station core only through the preload's contract over IPC. Everything else lives in the core.
+ */
+
+protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+const { values } = parseArgs({
+  args: process.argv.slice(app.isPackaged ? 1 : 2),
+  options: { 'data-dir': { type: 'string' }, reset: { type: 'boolean', default: false } },
+  strict: false,
+});
+
+const rendererRoot = join(app.getAppPath(), 'dist', 'renderer');
+const stationByWebContents = new Map<number, DemoStation>();
+let clinic: DemoClinic | null = null;
+
+function serveRenderer(request: Request): Promise<Response> {
+  const path = normalize(decodeURIComponent(new URL(request.url).pathname)).replace(/^([/\\])+/, '');
+  const file = join(rendererRoot, path || 'index.html');
+  if (!file.startsWith(rendererRoot + sep)) return Promise.resolve(new Response('Forbidden', { status: 403 }));
+  return net.fetch(pathToFileURL(file).toString());
+}
+
+/** Only our own pages, in windows we opened for a station, may call a station. */
+function stationFor(event: IpcMainInvokeEvent): DemoStation {
+  const station = stationByWebContents.get(event.sender.id);
+  const origin = event.senderFrame?.url ?? '';
+  if (!station || !origin.startsWith('app://station/')) throw new ApiError('forbidden', 'This window may not call the station.');
+  return station;
+}
+
+function placeDisplayWindow(window: BrowserWindow): void {
+  const primary = screen.getPrimaryDisplay();
+  const target = screen.getAllDisplays().find((d) => d.id !== primary.id) ?? primary;
+  window.setFullScreen(false);
+  window.setBounds(target.bounds);
+  window.setFullScreen(true);
+}
+
+function openStationWindow(station: DemoStation): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1366,
+    height: 800,
+    title: `Gabriel Clinic — ${station.role}`,
+    backgroundColor: station.role === 'display' ? '#0b1320' : '#f5f7fa',
+    webPreferences: {
+      preload: join(__dirname, 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    },
+  });
+  stationByWebContents.set(window.webContents.id, station);
+  const unsubscribes = eventNames.map((name) => station.core.on(name, (payload) => window.webContents.send('clinic:event', name, payload)));
+  window.on('closed', () => unsubscribes.forEach((unsubscribe) => unsubscribe()));
+  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  window.webContents.on('will-navigate', (event, url) => {
+    if (!url.startsWith('app://station/')) event.preventDefault();
+  });
+  if (station.role === 'display') {
+    placeDisplayWindow(window);
+    const rehome = () => placeDisplayWindow(window);
+    screen.on('display-added', rehome);
+    screen.on('display-removed', rehome);
+    window.on('closed', () => {
+      screen.off('display-added', rehome);
+      screen.off('display-removed', rehome);
+    });
+  }
+  void window.loadURL('app://station/index.html');
+  return window;
+}
+
+ipcMain.handle('clinic:call', async (event, method: unknown, input: unknown) => {
+  try {
+    const station = stationFor(event);
+    return { ok: true, value: await station.core.handle(String(method) as MethodName, input) };
+  } catch (error) {
+    const apiError = error instanceof ApiError ? error : new ApiError('internal', error instanceof Error ? error.message : String(error));
+    return { ok: false, error: apiError.toBody() };
+  }
+});
+
+app.whenReady().then(async () => {
+  protocol.handle('app', serveRenderer);
+  clinic = await startDemoClinic({
+    dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : app.isPackaged ? join(app.getPath('userData'), 'data') : defaultDataDir(),
+    reset: values.reset === true,
+    databaseUrl: process.env.DATABASE_URL,
+    migrationsDir: app.isPackaged ? join(process.resourcesPath, 'app-migrations') : join(app.getAppPath(), 'migrations'),
+    log: (line) => console.log(line),
+  });
+  for (const station of clinic.stations) openStationWindow(station);
+  if (app.isPackaged) void autoUpdater.checkForUpdatesAndNotify();
+}).catch((error: unknown) => {
+  console.error(error);
+  app.exit(1);
+});
+
+app.on('window-all-closed', () => app.quit());
+
+let quitting = false;
+app.on('before-quit', (event) => {
+  if (quitting || !clinic) return;
+  quitting = true;
+  event.preventDefault();
+  void clinic.stop().finally(() => app.quit());
+});
