@@ -42,6 +42,15 @@ export function classifyFailure(error: unknown): CentralError {
   return new CentralError('permanent', code, message);
 }
 
+const DATE_OID = 1082;
+
+/**
+ * A calendar date (a birthday, a clinic day) stays the string Postgres sent: turning it into a
+ * JavaScript Date would pin it to a midnight in some time zone and shift it a day elsewhere.
+ */
+const typeParser = ((oid: number, format?: 'text' | 'binary') =>
+  oid === DATE_OID ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser;
+
 export interface CentralOptions {
   url: string;
   /** The role stations act as; the connecting user must be a member of it. */
@@ -77,12 +86,15 @@ export class Central {
       query_timeout: options.queryTimeoutMs ?? 15_000,
       idleTimeoutMillis: 30_000,
       application_name: 'gabriel-station',
+      types: { getTypeParser: typeParser },
       // Set as a startup parameter rather than a later SET ROLE so a missing role fails the
       // connection instead of silently leaving the station with the login user's privileges.
       ...(role ? { options: `-c role=${role}` } : {}),
     });
-    // An idle client whose server went away emits here; without a listener Node would crash the station.
+    // A client whose server went away emits 'error' (the pool re-emits it for idle clients); its
+    // pending query rejects anyway, and without listeners Node would crash the station.
     this.pool.on('error', () => undefined);
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
     this.db = new Kysely({ dialect: new PostgresDialect({ pool: this.pool }) });
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -55,6 +55,8 @@ async function notifyRoundTrips(url: string, count: number): Promise<number[]> {
 
 async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'gabriel-bench-'));
+  // Run as root, Postgres runs as the postgres user, which must be able to reach its data folder.
+  chmodSync(workDir, 0o755);
   const server = await startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), disposable: true });
   const stations: StationCore[] = [];
   try {
