@@ -10,12 +10,11 @@ type CallResult = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 const clinic: ClinicApi = {
   async call(method, input) {
-    if (!(method in methods)) throw new ApiError('not_found', `Unknown method ${String(method)}`);
+    if (!(method in methods)) return Promise.reject(new ApiError('not_found', `Unknown method ${String(method)}`).toBody());
     const result = (await ipcRenderer.invoke('clinic:call', method, input)) as CallResult;
-    if (!result.ok) {
-      const body = apiErrorSchema.parse(result.error);
-      throw new ApiError(body.code, body.message);
-    }
+    // contextBridge drops an Error's own properties on the way to the page, so the page gets the
+    // plain {code, message} body, which the renderer's client turns back into an ApiError.
+    if (!result.ok) return Promise.reject(apiErrorSchema.parse(result.error));
     return methods[method as MethodName].output.parse(result.value) as never;
   },
   on(event, listener) {

@@ -57,7 +57,8 @@ describe('a clinic morning in the browser', () => {
   it('registers, issues, calls and displays one patient', async () => {
     const display = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     await display.goto(urls.display);
-    await display.getByTestId('now-serving-number').waitFor({ state: 'attached' });
+    await display.locator('.display[data-announcing]').waitFor();
+    expect(await display.getByTestId('now-serving-number').count()).toBe(0);
 
     const reception = await browser.newPage({ viewport: { width: 1366, height: 800 } });
     await reception.goto(urls.reception);

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ApiError, eventNames, type MethodName } from '../../shared/contract';
 import { defaultDataDir, startDemoClinic, type DemoClinic, type DemoStation } from '../demo-clinic';
+import { CONTENT_SECURITY_POLICY } from '../host/browser-host';
 
 /*
  * The Electron host: one window per station, the renderer loaded from app:// and talking to its
@@ -23,11 +24,14 @@ const rendererRoot = join(app.getAppPath(), 'dist', 'renderer');
 const stationByWebContents = new Map<number, DemoStation>();
 let clinic: DemoClinic | null = null;
 
-function serveRenderer(request: Request): Promise<Response> {
+async function serveRenderer(request: Request): Promise<Response> {
   const path = normalize(decodeURIComponent(new URL(request.url).pathname)).replace(/^([/\\])+/, '');
   const file = join(rendererRoot, path || 'index.html');
-  if (!file.startsWith(rendererRoot + sep)) return Promise.resolve(new Response('Forbidden', { status: 403 }));
-  return net.fetch(pathToFileURL(file).toString());
+  if (!file.startsWith(rendererRoot + sep)) return new Response('Forbidden', { status: 403 });
+  const response = await net.fetch(pathToFileURL(file).toString());
+  const headers = new Headers(response.headers);
+  headers.set('content-security-policy', CONTENT_SECURITY_POLICY);
+  return new Response(response.body, { status: response.status, headers });
 }
 
 /** Only our own pages, in windows we opened for a station, may call a station. */
@@ -58,6 +62,8 @@ function openStationWindow(station: DemoStation): BrowserWindow {
       sandbox: true,
       nodeIntegration: false,
       webSecurity: true,
+      // The waiting room hears its calls without anyone touching the screen first.
+      autoplayPolicy: station.role === 'display' ? 'no-user-gesture-required' : 'document-user-activation-required',
     },
   });
   stationByWebContents.set(window.webContents.id, station);

@@ -33,6 +33,11 @@ const contentTypes: Record<string, string> = {
 
 const MAX_BODY_BYTES = 256 * 1024;
 
+/** The screens load only their own files and talk only to their own station. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' data: blob:; " +
+  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 export class BrowserHost {
   private server: Server | null = null;
   private readonly streams = new Set<ServerResponse>();
@@ -122,7 +127,12 @@ export class BrowserHost {
       res.end('The screens have not been built yet: run `npm run build:renderer`.');
       return;
     }
-    res.writeHead(200, { 'content-type': contentTypes[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+    res.writeHead(200, {
+      'content-type': contentTypes[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-cache',
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'x-content-type-options': 'nosniff',
+    });
     res.end(body);
   }
 

@@ -1,0 +1,60 @@
+import { ageOn, CLINIC_TIME_ZONE } from '../shared/clinic-day';
+import type { QueueStatus, Ticket } from '../shared/contract';
+
+/** Times are shown on the clinic's clock, whatever time zone the PC was set up with. */
+const TIME_ZONE = CLINIC_TIME_ZONE;
+
+const timeFormat = new Intl.DateTimeFormat('en-SG', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hour12: false });
+const clockFormat = new Intl.DateTimeFormat('en-SG', { timeZone: TIME_ZONE, hour: 'numeric', minute: '2-digit', hour12: true });
+const dayFormat = new Intl.DateTimeFormat('en-SG', { timeZone: TIME_ZONE, weekday: 'long', day: 'numeric', month: 'long' });
+
+/** 14:05 */
+export function formatTime(iso: string | Date): string {
+  return timeFormat.format(typeof iso === 'string' ? new Date(iso) : iso);
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** 27 Aug 1961: a calendar date, shown the Singapore way and never shifted by a time zone. */
+export function formatDate(isoDate: string): string {
+  const [y, m, d] = isoDate.split('-').map(Number) as [number, number, number];
+  return `${d} ${MONTHS[m - 1] ?? '?'} ${y}`;
+}
+
+/** 2:05 pm, for the waiting-room clock. */
+export function formatClock(date: Date): string {
+  return clockFormat.format(date);
+}
+
+/** Monday, 3 March */
+export function formatDay(date: Date): string {
+  return dayFormat.format(date);
+}
+
+/** Age on the clinic day; null for a birth date after it (bad data must not take the screen down). */
+export function ageAt(dateOfBirth: string, clinicDay: string): number | null {
+  try {
+    return ageOn(dateOfBirth, clinicDay);
+  } catch {
+    return null;
+  }
+}
+
+export const ELDERLY_AGE = 80;
+
+export function genderLabel(gender: 'male' | 'female' | 'other'): string {
+  return gender === 'male' ? 'M' : gender === 'female' ? 'F' : 'Other';
+}
+
+export const statusLabels: Record<QueueStatus, string> = {
+  waiting: 'Waiting',
+  called: 'Called',
+  completed: 'Completed',
+  skipped: 'Skipped',
+  no_show: 'No-show',
+  cancelled: 'Cancelled',
+};
+
+export function priorityLabel(priority: Ticket['priority']): string | null {
+  return priority === 2 ? 'Urgent' : priority === 1 ? '80+' : null;
+}

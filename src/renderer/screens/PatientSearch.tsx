@@ -1,0 +1,142 @@
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
+import type { Patient } from '../../shared/contract';
+import { errorMessage } from '../api';
+import { PendingMarker } from '../components';
+import { ageAt, ELDERLY_AGE, genderLabel } from '../format';
+import { useApi } from '../hooks';
+
+/** Long enough to skip the keystrokes of a fast typist, short enough to feel instant. */
+const DEBOUNCE_MS = 120;
+const LIMIT = 20;
+
+interface Results {
+  query: string;
+  patients: Patient[];
+  error: string | null;
+}
+
+export function PatientSearch({
+  query,
+  onQueryChange,
+  selectedId,
+  onSelect,
+  today,
+  inputRef,
+  action,
+}: {
+  query: string;
+  onQueryChange: (query: string) => void;
+  selectedId: string | null;
+  onSelect: (patient: Patient) => void;
+  today: string;
+  inputRef: RefObject<HTMLInputElement | null>;
+  /** Sits beside the label, e.g. the register button, so results get the full width. */
+  action?: ReactNode;
+}) {
+  const api = useApi();
+  const [results, setResults] = useState<Results>({ query: '', patients: [], error: null });
+  const [active, setActive] = useState(0);
+  const latest = useRef(0);
+  const trimmed = query.trim();
+
+  useEffect(() => {
+    if (!trimmed) return;
+    const mine = ++latest.current;
+    const timer = window.setTimeout(() => {
+      api.call('patients.search', { query: trimmed, limit: LIMIT }).then(
+        (patients) => {
+          if (mine !== latest.current) return;
+          setResults({ query: trimmed, patients, error: null });
+          setActive(0);
+        },
+        (e: unknown) => {
+          if (mine === latest.current) setResults((r) => ({ ...r, query: trimmed, error: errorMessage(e) }));
+        },
+      );
+    }, DEBOUNCE_MS);
+    return () => window.clearTimeout(timer);
+  }, [api, trimmed]);
+
+  const shown = trimmed ? results.patients : [];
+  const settled = results.query === trimmed;
+
+  function onKeyDown(event: KeyboardEvent<HTMLInputElement>) {
+    if (event.key === 'ArrowDown') {
+      event.preventDefault();
+      setActive((i) => Math.min(i + 1, shown.length - 1));
+    } else if (event.key === 'ArrowUp') {
+      event.preventDefault();
+      setActive((i) => Math.max(i - 1, 0));
+    } else if (event.key === 'Enter') {
+      const patient = shown[active];
+      if (patient) onSelect(patient);
+    } else if (event.key === 'Escape') {
+      onQueryChange('');
+    }
+  }
+
+  return (
+    <div className="search">
+      <div className="search-head">
+        <label className="search-label" htmlFor="patient-search">
+          Find patient
+        </label>
+        {action}
+      </div>
+      <input
+        id="patient-search"
+        ref={inputRef}
+        className="input input-search"
+        type="search"
+        placeholder="Name, 中文名, NRIC ending (567D) or phone"
+        autoComplete="off"
+        spellCheck={false}
+        value={query}
+        onChange={(e) => onQueryChange(e.target.value)}
+        onKeyDown={onKeyDown}
+        aria-controls="search-results"
+        data-testid="search-input"
+      />
+      {trimmed && (
+        <div className="search-results" id="search-results" role="listbox" aria-label="Patients found">
+          {results.error && settled && (
+            <div className="error-message" role="alert" data-testid="search-error">
+              {results.error}
+            </div>
+          )}
+          {!results.error && settled && shown.length === 0 && (
+            <div className="empty">No patient matches “{trimmed}”. Check the spelling or register a new patient.</div>
+          )}
+          {shown.map((patient, index) => {
+            const age = ageAt(patient.dateOfBirth, today);
+            return (
+              <button
+                type="button"
+                role="option"
+                aria-selected={patient.id === selectedId}
+                key={patient.id}
+                className={`result ${index === active ? 'result-active' : ''} ${patient.id === selectedId ? 'result-selected' : ''}`}
+                onClick={() => onSelect(patient)}
+                onMouseEnter={() => setActive(index)}
+                data-testid="search-result"
+                data-patient-id={patient.id}
+              >
+                <span className="result-names">
+                  <span className="result-name">{patient.fullName}</span>
+                  {patient.nativeName && <span className="result-native">{patient.nativeName}</span>}
+                </span>
+                <span className="result-nric">{patient.nricMasked}</span>
+                <span className="result-age">
+                  {age ?? '?'} {genderLabel(patient.gender)}
+                  {age !== null && age >= ELDERLY_AGE && <span className="badge badge-elderly">80+</span>}
+                </span>
+                <span className="result-phone">{patient.phone ?? '—'}</span>
+                {patient.pending && <PendingMarker what="registration" />}
+              </button>
+            );
+          })}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,319 @@
+import { useCallback, useRef, useState } from 'react';
+import type { Appointment, Patient, Session, StationInfo, Ticket } from '../../shared/contract';
+import { errorMessage } from '../api';
+import { ErrorMessage, Header, PendingMarker, PriorityBadge } from '../components';
+import { clinicDay } from '../../shared/clinic-day';
+import { ageAt, ELDERLY_AGE, formatDate, formatTime, genderLabel } from '../format';
+import { useApi, useLoad, useNow, useStationEvent } from '../hooks';
+import { useToast } from '../toasts';
+import { PatientSearch } from './PatientSearch';
+import { QueueRow, QueueSummary, sortForReception } from './QueueList';
+import { RegisterPatient } from './RegisterPatient';
+
+export function Reception({ station, session, onSignedOut }: { station: StationInfo; session: Session; onSignedOut: () => void }) {
+  const api = useApi();
+  const toast = useToast();
+  const today = clinicDay(useNow(60_000));
+  const searchRef = useRef<HTMLInputElement>(null);
+
+  const [query, setQuery] = useState('');
+  const [selected, setSelected] = useState<Patient | null>(null);
+  const [issued, setIssued] = useState<Ticket | null>(null);
+  const [registering, setRegistering] = useState(false);
+
+  const queue = useLoad(() => api.call('queue.today', {}));
+  const appointments = useLoad(() => api.call('appointments.today', {}));
+  const reloadQueue = queue.reload;
+  const reloadAppointments = appointments.reload;
+  useStationEvent('queue.changed', () => {
+    reloadQueue();
+    reloadAppointments();
+  });
+
+  const onIssued = useCallback(
+    (ticket: Ticket) => {
+      setIssued(ticket);
+      setSelected(null);
+      setQuery('');
+      toast.show('success', `Ticket ${ticket.ticketNumber} issued to ${ticket.patientName}.`);
+      reloadQueue();
+      reloadAppointments();
+    },
+    [toast, reloadQueue, reloadAppointments],
+  );
+
+  // The query clears on selection so the chosen patient's card, not a list of look-alikes, is what stays on screen.
+  const select = (patient: Patient) => {
+    setSelected(patient);
+    setIssued(null);
+    setQuery('');
+  };
+
+  const closeRegister = useCallback(() => setRegistering(false), []);
+  const tickets = queue.data ? sortForReception(queue.data) : [];
+
+  return (
+    <div className="app">
+      <Header station={station} session={session} onSignedOut={onSignedOut} />
+      <main className="reception">
+        <section className="column column-left" aria-label="Patients">
+          <div className="card card-desk">
+            <PatientSearch
+              query={query}
+              onQueryChange={setQuery}
+              selectedId={selected?.id ?? null}
+              onSelect={select}
+              today={today}
+              inputRef={searchRef}
+              action={
+                <button type="button" className="btn btn-secondary" onClick={() => setRegistering(true)} data-testid="register-open">
+                  + Register patient
+                </button>
+              }
+            />
+            {selected && (
+              <SelectedPatient
+                key={selected.id}
+                patient={selected}
+                today={today}
+                onIssued={onIssued}
+                onClear={() => {
+                  setSelected(null);
+                  searchRef.current?.focus();
+                }}
+              />
+            )}
+            {!selected && issued && (
+              <IssuedTicket
+                ticket={issued}
+                onDone={() => {
+                  setIssued(null);
+                  searchRef.current?.focus();
+                }}
+              />
+            )}
+            {!selected && !issued && !query.trim() && (
+              <p className="hint">Search for the patient, or register a new one, then issue a queue ticket.</p>
+            )}
+          </div>
+
+          <Appointments appointments={appointments.data} error={appointments.error} onIssued={onIssued} />
+        </section>
+
+        <section className="column column-right card" aria-labelledby="queue-title">
+          <div className="card-head">
+            <h2 id="queue-title">Today’s queue</h2>
+            {queue.data && <QueueSummary tickets={queue.data} />}
+          </div>
+          <ErrorMessage testId="queue-error">{queue.error && `Could not load the queue: ${queue.error}`}</ErrorMessage>
+          {queue.loading && <p className="empty">Loading the queue…</p>}
+          {queue.data && tickets.length === 0 && <p className="empty">No tickets yet today.</p>}
+          <ol className="queue-list">
+            {tickets.map((ticket) => (
+              <QueueRow key={ticket.id} ticket={ticket} highlight={ticket.id === issued?.id} />
+            ))}
+          </ol>
+        </section>
+      </main>
+
+      {registering && (
+        <RegisterPatient
+          today={today}
+          onClose={closeRegister}
+          onRegistered={(patient) => {
+            setRegistering(false);
+            select(patient);
+            toast.show('success', `${patient.fullName} is registered.`);
+          }}
+          onFindExisting={(nricTail) => {
+            setRegistering(false);
+            setSelected(null);
+            setIssued(null);
+            setQuery(nricTail);
+            searchRef.current?.focus();
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function SelectedPatient({
+  patient,
+  today,
+  onIssued,
+  onClear,
+}: {
+  patient: Patient;
+  today: string;
+  onIssued: (ticket: Ticket) => void;
+  onClear: () => void;
+}) {
+  const api = useApi();
+  const [urgent, setUrgent] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const age = ageAt(patient.dateOfBirth, today);
+  const elderly = age !== null && age >= ELDERLY_AGE;
+
+  async function issue() {
+    setBusy(true);
+    setError(null);
+    try {
+      onIssued(await api.call('queue.issueTicket', { patientId: patient.id, urgent }));
+    } catch (e) {
+      setError(errorMessage(e));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="selected" data-testid="selected-patient">
+      <div className="selected-info">
+        <div className="selected-name">
+          {patient.fullName}
+          {patient.nativeName && <span className="selected-native">{patient.nativeName}</span>}
+          {elderly && (
+            <span className="badge badge-elderly" title="Patients aged 80 and over are seen first automatically">
+              80+ priority, automatic
+            </span>
+          )}
+        </div>
+        <dl className="facts">
+          <div>
+            <dt>NRIC/FIN</dt>
+            <dd className="mono">{patient.nricMasked}</dd>
+          </div>
+          <div>
+            <dt>Age</dt>
+            <dd>
+              {age ?? '?'} {genderLabel(patient.gender)}
+            </dd>
+          </div>
+          <div>
+            <dt>Born</dt>
+            <dd>{formatDate(patient.dateOfBirth)}</dd>
+          </div>
+          <div>
+            <dt>Phone</dt>
+            <dd>{patient.phone ?? '—'}</dd>
+          </div>
+        </dl>
+        {patient.pending && <PendingMarker what="registration" />}
+      </div>
+      <div className="selected-actions">
+        <label className={`toggle ${urgent ? 'toggle-on' : ''}`}>
+          <input type="checkbox" checked={urgent} onChange={(e) => setUrgent(e.target.checked)} data-testid="urgent-toggle" />
+          <span>Urgent</span>
+        </label>
+        <span className="spacer" />
+        <button type="button" className="btn btn-quiet" onClick={onClear}>
+          Clear
+        </button>
+        <button type="button" className="btn btn-primary btn-xl" onClick={issue} disabled={busy} data-testid="issue-ticket">
+          {busy ? 'Issuing…' : 'Issue ticket'}
+        </button>
+      </div>
+      <ErrorMessage testId="issue-error">{error}</ErrorMessage>
+    </div>
+  );
+}
+
+function IssuedTicket({ ticket, onDone }: { ticket: Ticket; onDone: () => void }) {
+  return (
+    <div className="issued" role="status">
+      <div className="issued-label">Ticket for {ticket.patientName}</div>
+      <div className="issued-number" data-testid="issued-ticket-number">
+        {ticket.ticketNumber}
+      </div>
+      <div className="issued-meta">
+        <PriorityBadge priority={ticket.priority} />
+        {ticket.kind === 'appointment' && <span className="badge badge-appointment">Appointment</span>}
+        {ticket.pending && <PendingMarker what="ticket" />}
+      </div>
+      <button type="button" className="btn btn-secondary" onClick={onDone}>
+        Next patient
+      </button>
+    </div>
+  );
+}
+
+function Appointments({
+  appointments,
+  error,
+  onIssued,
+}: {
+  appointments: Appointment[] | undefined;
+  error: string | null;
+  onIssued: (ticket: Ticket) => void;
+}) {
+  return (
+    <div className="card card-appointments">
+      <div className="card-head">
+        <h2>Today’s appointments</h2>
+        {appointments && <span className="muted">{appointments.length} booked</span>}
+      </div>
+      <ErrorMessage testId="appointments-error">{error && `Could not load appointments: ${error}`}</ErrorMessage>
+      {appointments && appointments.length === 0 && <p className="empty">No appointments today.</p>}
+      <ul className="appointment-list">
+        {appointments?.map((appointment) => (
+          <AppointmentRow key={appointment.id} appointment={appointment} onIssued={onIssued} />
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** Statuses after which checking in again makes no sense, with the words shown for them. */
+const SETTLED: Record<string, string> = {
+  checked_in: 'Checked in',
+  in_consultation: 'With doctor',
+  completed: 'Completed',
+  cancelled: 'Cancelled',
+  no_show: 'No-show',
+};
+
+function AppointmentRow({ appointment, onIssued }: { appointment: Appointment; onIssued: (ticket: Ticket) => void }) {
+  const api = useApi();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const settled = SETTLED[appointment.status];
+
+  async function checkIn() {
+    setBusy(true);
+    setError(null);
+    try {
+      onIssued(
+        await api.call('queue.issueTicket', { patientId: appointment.patientId, appointmentId: appointment.id, urgent: false }),
+      );
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <li className="appointment" data-testid="appointment-row" data-status={appointment.status}>
+      <span className="appointment-time">{formatTime(appointment.startsAt)}</span>
+      <span className="appointment-who">
+        <span className="appointment-name">{appointment.patientName}</span>
+        <span className="appointment-meta">
+          <span className="mono">{appointment.nricMasked}</span> · {appointment.doctorName}
+        </span>
+      </span>
+      {settled ? (
+        <span className={`appointment-status appointment-${appointment.status}`}>{settled}</span>
+      ) : (
+        <button type="button" className="btn btn-secondary" onClick={checkIn} disabled={busy} data-testid="check-in">
+          {busy ? 'Checking in…' : 'Check in'}
+        </button>
+      )}
+      {error && (
+        <div className="appointment-error error-message" role="alert">
+          {error}
+        </div>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,428 @@
+import { ageOn, clinicDay } from '../../src/shared/clinic-day';
+import {
+  ApiError,
+  parseInput,
+  type Appointment,
+  type ClinicApi,
+  type DisplayCall,
+  type EventName,
+  type EventPayload,
+  type MethodInput,
+  type MethodName,
+  type MethodOutput,
+  type Patient,
+  type Session,
+  type StationInfo,
+  type StationRole,
+  type SyncStatus,
+  type Ticket,
+} from '../../src/shared/contract';
+import { maskNric, normalizeNric, nricCheckLetter, describeNricProblem, type NricPrefix } from '../../src/shared/nric';
+import { orderQueue, priorityFor } from '../../src/shared/queue-order';
+import { formatTicketNumber } from '../../src/shared/ticket-number';
+
+/**
+ * An in-memory station for renderer screenshots and component tests: it keeps the contract's
+ * shapes and the queue rules of src/shared, and has no I/O, so it can be bundled into a page and
+ * installed as `window.clinic`.
+ */
+
+export interface FakeClinicOptions {
+  role: StationRole;
+  /** Start with someone signed in (the receptionist, or the room's doctor). */
+  signedIn?: boolean;
+  /** 'busy' fills the day with patients, tickets and calls; 'empty' starts the day with none. */
+  scenario?: 'busy' | 'empty';
+  sync?: Partial<SyncStatus>;
+  /** The instant the fake treats as now; defaults to the real clock. */
+  now?: string;
+}
+
+export interface FakeClinic {
+  api: ClinicApi;
+  emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
+  setSync(status: Partial<SyncStatus>): void;
+  /** A doctor elsewhere presses Call next; returns the ticket called, if any. */
+  callNextFor(doctorIndex: number): Ticket | null;
+  readonly tickets: readonly Ticket[];
+  readonly patients: readonly Patient[];
+}
+
+export const FAKE_PASSWORD = 'demo1234';
+
+interface Person {
+  prefix: NricPrefix;
+  digits: string;
+  fullName: string;
+  nativeName: string | null;
+  dateOfBirth: string;
+  gender: Patient['gender'];
+  phone: string | null;
+}
+
+const PEOPLE: Person[] = [
+  { prefix: 'S', digits: '1234567', fullName: 'Tan Wei Ming', nativeName: '陈伟明', dateOfBirth: '1985-03-12', gender: 'male', phone: '9123 4567' },
+  { prefix: 'T', digits: '0312874', fullName: 'Lim Mei Ling', nativeName: '林美玲', dateOfBirth: '2003-07-21', gender: 'female', phone: '8234 1190' },
+  { prefix: 'S', digits: '0834512', fullName: 'Ng Ah Kow', nativeName: '黄亚九', dateOfBirth: '1938-11-02', gender: 'male', phone: '6456 2231' },
+  { prefix: 'S', digits: '8012345', fullName: 'Nurul Aisyah binte Rahman', nativeName: null, dateOfBirth: '1980-01-30', gender: 'female', phone: '9786 5512' },
+  { prefix: 'S', digits: '7654321', fullName: 'Rajesh Kumar s/o Subramaniam', nativeName: null, dateOfBirth: '1976-05-09', gender: 'male', phone: '9001 7788' },
+  { prefix: 'G', digits: '5512093', fullName: 'Chen Xiaohui', nativeName: '陈晓慧', dateOfBirth: '1992-09-14', gender: 'female', phone: '8877 6655' },
+  { prefix: 'S', digits: '1456789', fullName: 'Goh Siew Lan', nativeName: '吴秀兰', dateOfBirth: '1942-04-18', gender: 'female', phone: null },
+  { prefix: 'M', digits: '2345678', fullName: 'Wong Kai Jie', nativeName: '黄凯杰', dateOfBirth: '2019-12-01', gender: 'male', phone: '9345 1200' },
+  { prefix: 'S', digits: '6789012', fullName: 'Tan Soo Hock', nativeName: '陈树福', dateOfBirth: '1961-08-27', gender: 'male', phone: '9810 2233' },
+  { prefix: 'T', digits: '1122334', fullName: 'Tanya Fernandez', nativeName: null, dateOfBirth: '2011-02-05', gender: 'female', phone: '8120 4455' },
+];
+
+/** Deterministic ids that still satisfy the contract's uuid check. */
+function idFactory(namespace: number): () => string {
+  let n = 0;
+  return () => `00000000-0000-4000-8${namespace.toString(16).padStart(3, '0')}-${(++n).toString(16).padStart(12, '0')}`;
+}
+
+type FakeTicket = Ticket & { queuedAt: string };
+
+export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
+  const nowMs = () => (options.now ? Date.parse(options.now) : Date.now());
+  const nowIso = () => new Date(nowMs()).toISOString();
+  const minutesAgo = (m: number) => new Date(nowMs() - m * 60_000).toISOString();
+  const today = clinicDay(new Date(nowMs()));
+  const busy = (options.scenario ?? 'busy') === 'busy';
+
+  const newPatientId = idFactory(1);
+  const newTicketId = idFactory(2);
+  const newCallId = idFactory(3);
+  const newMiscId = idFactory(4);
+
+  const clinic = { id: newMiscId(), code: 'GCM', name: 'Gabriel Family Clinic · Marine Parade' };
+  const rooms = [
+    { id: newMiscId(), code: 'R1', name: 'Room 1' },
+    { id: newMiscId(), code: 'R2', name: 'Room 2' },
+  ];
+  const doctors = [
+    { id: newMiscId(), fullName: 'Dr Lee Hui Min', mcrNumber: 'M12345A', room: rooms[0]! },
+    { id: newMiscId(), fullName: 'Dr Ahmad Faizal', mcrNumber: 'M23456B', room: rooms[1]! },
+  ];
+  const doctor = doctors[0]!;
+
+  const station: StationInfo = {
+    stationId: newMiscId(),
+    stationCode: options.role === 'reception' ? 'RCP-01' : options.role === 'consult' ? 'CON-01' : 'TV-01',
+    role: options.role,
+    clinic,
+    room: options.role === 'consult' ? { id: doctor.room.id, code: doctor.room.code, name: doctor.room.name } : null,
+    deskLetter: options.role === 'reception' ? 'A' : null,
+  };
+
+  const users: Record<string, Session> = {
+    reception: {
+      userId: newMiscId(),
+      username: 'reception',
+      fullName: 'Siti Rahimah',
+      role: 'receptionist',
+      doctor: null,
+      expiresAt: new Date(nowMs() + 8 * 3600_000).toISOString(),
+    },
+    doctor1: {
+      userId: newMiscId(),
+      username: 'doctor1',
+      fullName: doctor.fullName,
+      role: 'doctor',
+      doctor: { id: doctor.id, fullName: doctor.fullName, mcrNumber: doctor.mcrNumber },
+      expiresAt: new Date(nowMs() + 8 * 3600_000).toISOString(),
+    },
+  };
+  let session: Session | null = options.signedIn ? (options.role === 'consult' ? users.doctor1! : users.reception!) : null;
+
+  const nricsByPatient = new Map<string, string>();
+  const patients: Patient[] = PEOPLE.map((p) => {
+    const nric = `${p.prefix}${p.digits}${nricCheckLetter(p.prefix, p.digits)}`;
+    const patient: Patient = {
+      id: newPatientId(),
+      fullName: p.fullName,
+      nativeName: p.nativeName,
+      nricMasked: maskNric(nric),
+      dateOfBirth: p.dateOfBirth,
+      gender: p.gender,
+      phone: p.phone,
+      pending: false,
+    };
+    nricsByPatient.set(patient.id, nric);
+    return patient;
+  });
+  const patient = (i: number) => patients[i]!;
+
+  const tickets: FakeTicket[] = [];
+  const calls: DisplayCall[] = [];
+  const appointments: Appointment[] = [];
+  let deskSeq = 0;
+  let sync: SyncStatus = { online: true, pending: 0, lastSyncedAt: minutesAgo(0.2), lastError: null, ...options.sync };
+
+  function addTicket(p: Patient, at: string, extra: Partial<FakeTicket> = {}): FakeTicket {
+    const ticket: FakeTicket = {
+      id: newTicketId(),
+      ticketNumber: formatTicketNumber('A', ++deskSeq),
+      serviceDate: today,
+      status: 'waiting',
+      priority: priorityFor({ urgent: false, dateOfBirth: p.dateOfBirth, serviceDate: today }),
+      kind: 'walk_in',
+      patientId: p.id,
+      patientName: p.fullName,
+      patientAge: ageOn(p.dateOfBirth, today),
+      doctorId: null,
+      roomId: null,
+      roomName: null,
+      issuedAt: at,
+      calledAt: null,
+      dueAt: null,
+      recallCount: 0,
+      pending: false,
+      queuedAt: at,
+      ...extra,
+    };
+    tickets.push(ticket);
+    return ticket;
+  }
+
+  function recordCall(ticket: FakeTicket, kind: DisplayCall['kind'], at: string): DisplayCall {
+    const call: DisplayCall = { callId: newCallId(), ticketNumber: ticket.ticketNumber, roomName: ticket.roomName ?? '', kind, calledAt: at };
+    calls.push(call);
+    return call;
+  }
+
+  function callTicket(ticket: FakeTicket, d: (typeof doctors)[number], at: string): DisplayCall {
+    Object.assign(ticket, { status: 'called', calledAt: at, doctorId: d.id, roomId: d.room.id, roomName: d.room.name });
+    return recordCall(ticket, 'call', at);
+  }
+
+  if (busy) {
+    const done = [0, 3, 4, 8];
+    done.forEach((i, n) => {
+      const t = addTicket(patient(i), minutesAgo(95 - n * 12));
+      callTicket(t, doctors[n % 2]!, minutesAgo(80 - n * 12));
+      t.status = n === 2 ? 'no_show' : 'completed';
+    });
+    callTicket(addTicket(patient(5), minutesAgo(40)), doctors[1]!, minutesAgo(12));
+    callTicket(addTicket(patient(1), minutesAgo(35)), doctor, minutesAgo(4));
+    addTicket(patient(2), minutesAgo(30));
+    addTicket(patient(9), minutesAgo(22), { priority: 2 });
+    addTicket(patient(6), minutesAgo(15), { pending: true });
+    addTicket(patient(7), minutesAgo(6));
+
+    const slot = (minutesFromNow: number) => new Date(nowMs() + minutesFromNow * 60_000).toISOString();
+    const appointment = (p: Patient, d: (typeof doctors)[number], startsAt: string, status: string): Appointment => ({
+      id: newMiscId(),
+      appointmentNumber: `AP-${appointments.length + 1001}`,
+      patientId: p.id,
+      patientName: p.fullName,
+      nricMasked: p.nricMasked,
+      doctorId: d.id,
+      doctorName: d.fullName,
+      startsAt,
+      status,
+    });
+    appointments.push(
+      appointment(patient(4), doctor, slot(-50), 'completed'),
+      appointment(patient(8), doctors[1]!, slot(10), 'confirmed'),
+      appointment(patient(3), doctor, slot(40), 'scheduled'),
+    );
+  }
+
+  const listeners = new Map<EventName, Set<(payload: never) => void>>();
+  function emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    for (const listener of listeners.get(event) ?? []) (listener as (p: EventPayload<E>) => void)(payload);
+  }
+  const changed = () => emit('queue.changed', { at: nowIso() });
+
+  const toTicket = ({ queuedAt: _queuedAt, ...ticket }: FakeTicket): Ticket => ({ ...ticket });
+  const find = (ticketId: string): FakeTicket => {
+    const ticket = tickets.find((t) => t.id === ticketId);
+    if (!ticket) throw new ApiError('not_found', 'That ticket no longer exists.');
+    return ticket;
+  };
+  const requireSession = (): Session => {
+    if (!session) throw new ApiError('not_signed_in', 'Please sign in.');
+    return session;
+  };
+  const requireDoctor = () => {
+    const s = requireSession();
+    const d = doctors.find((x) => x.id === s.doctor?.id);
+    if (!d) throw new ApiError('forbidden', 'Only a doctor can call patients.');
+    return d;
+  };
+  const waitingFor = (d: (typeof doctors)[number]) => orderQueue(tickets, { doctorId: d.id, now: new Date(nowMs()) });
+  const currentFor = (d: (typeof doctors)[number]) => tickets.find((t) => t.status === 'called' && t.doctorId === d.id) ?? null;
+
+  function callNext(d: (typeof doctors)[number]): FakeTicket | null {
+    const next = waitingFor(d)[0];
+    if (!next) return null;
+    const call = callTicket(next, d, nowIso());
+    changed();
+    emit('display.called', call);
+    return next;
+  }
+
+  function setStatus(ticketId: string, status: Ticket['status']): Ticket {
+    const d = requireDoctor();
+    const ticket = find(ticketId);
+    if (ticket.status !== 'called' || ticket.doctorId !== d.id) {
+      throw new ApiError('conflict', `Ticket ${ticket.ticketNumber} is not with ${d.room.name}.`);
+    }
+    if (status === 'waiting') Object.assign(ticket, { status, queuedAt: nowIso(), roomId: null, roomName: null, calledAt: null });
+    else ticket.status = status;
+    changed();
+    return toTicket(ticket);
+  }
+
+  type Handlers = { [M in MethodName]: (input: ReturnType<typeof parseInput<M>>) => MethodOutput<M> };
+  const handlers: Handlers = {
+    'station.info': () => station,
+    'session.signIn': ({ username, password }) => {
+      const user = users[username.toLowerCase()];
+      if (!user || password !== FAKE_PASSWORD) throw new ApiError('not_signed_in', 'Invalid username or password.');
+      session = user;
+      return user;
+    },
+    'session.current': () => session,
+    'session.signOut': () => {
+      session = null;
+      return { ok: true };
+    },
+    'patients.search': ({ query, limit }) => {
+      requireSession();
+      const q = query.trim().toLowerCase();
+      const digits = q.replace(/\s+/g, '');
+      if (!q) return [];
+      return patients
+        .filter(
+          (p) =>
+            p.fullName.toLowerCase().includes(q) ||
+            (p.nativeName ?? '').includes(query.trim()) ||
+            p.nricMasked.toLowerCase().endsWith(q) ||
+            (/^\d{3,}$/.test(digits) && (p.phone ?? '').replace(/\s+/g, '').includes(digits)),
+        )
+        .slice(0, limit);
+    },
+    'patients.register': (input) => {
+      requireSession();
+      const nric = normalizeNric(input.nric);
+      const problem = describeNricProblem(nric);
+      if (problem) throw new ApiError('validation', problem);
+      if ([...nricsByPatient.values()].includes(nric)) {
+        throw new ApiError('conflict', `A patient with NRIC ${maskNric(nric)} is already registered.`);
+      }
+      const created: Patient = {
+        id: newPatientId(),
+        fullName: input.fullName,
+        nativeName: input.nativeName ?? null,
+        nricMasked: maskNric(nric),
+        dateOfBirth: input.dateOfBirth,
+        gender: input.gender,
+        phone: input.phone ?? null,
+        pending: !sync.online,
+      };
+      patients.push(created);
+      nricsByPatient.set(created.id, nric);
+      if (!sync.online) {
+        sync = { ...sync, pending: sync.pending + 1 };
+        emit('sync.status', sync);
+      }
+      return created;
+    },
+    'queue.issueTicket': ({ patientId, urgent, appointmentId }) => {
+      requireSession();
+      const p = patients.find((x) => x.id === patientId);
+      if (!p) throw new ApiError('not_found', 'That patient is not registered.');
+      const active = tickets.find((t) => t.patientId === p.id && (t.status === 'waiting' || t.status === 'called'));
+      if (active) throw new ApiError('conflict', `${p.fullName} already has ticket ${active.ticketNumber} in today’s queue.`);
+      const appointment = appointmentId ? appointments.find((a) => a.id === appointmentId) : undefined;
+      if (appointmentId && !appointment) throw new ApiError('not_found', 'That appointment does not exist.');
+      const at = nowIso();
+      const ticket = addTicket(p, at, {
+        priority: priorityFor({ urgent, dateOfBirth: p.dateOfBirth, serviceDate: today }),
+        pending: !sync.online,
+        ...(appointment ? { kind: 'appointment' as const, doctorId: appointment.doctorId, dueAt: appointment.startsAt } : {}),
+      });
+      if (appointment) appointment.status = 'checked_in';
+      changed();
+      if (!sync.online) {
+        sync = { ...sync, pending: sync.pending + 1 };
+        emit('sync.status', sync);
+      }
+      return toTicket(ticket);
+    },
+    'queue.today': () => (requireSession(), tickets.map(toTicket)),
+    'queue.mine': () => {
+      const d = requireDoctor();
+      const current = currentFor(d);
+      return { current: current ? toTicket(current) : null, waiting: waitingFor(d).map(toTicket) };
+    },
+    'queue.callNext': () => {
+      const next = callNext(requireDoctor());
+      return next ? toTicket(next) : null;
+    },
+    'queue.recall': ({ ticketId }) => {
+      const d = requireDoctor();
+      const ticket = find(ticketId);
+      if (ticket.status !== 'called' || ticket.doctorId !== d.id) throw new ApiError('conflict', `Ticket ${ticket.ticketNumber} is not with ${d.room.name}.`);
+      ticket.recallCount++;
+      const call = recordCall(ticket, 'recall', nowIso());
+      changed();
+      emit('display.called', call);
+      return toTicket(ticket);
+    },
+    'queue.skip': ({ ticketId }) => setStatus(ticketId, 'waiting'),
+    'queue.noShow': ({ ticketId }) => setStatus(ticketId, 'no_show'),
+    'queue.complete': ({ ticketId }) => setStatus(ticketId, 'completed'),
+    'appointments.today': () => (requireSession(), appointments.map((a) => ({ ...a }))),
+    'display.board': () => {
+      const recent = [...calls].sort((a, b) => b.calledAt.localeCompare(a.calledAt)).slice(0, 5);
+      return {
+        clinicName: clinic.name,
+        nowServing: recent[0] ?? null,
+        recent,
+        waitingCount: tickets.filter((t) => t.status === 'waiting').length,
+      };
+    },
+    'sync.status': () => sync,
+  };
+
+  const api = {
+    async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+      // A tick of latency, as over IPC or HTTP, so screens never rely on synchronous answers.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const handler = handlers[method] as (parsed: unknown) => MethodOutput<M>;
+      return structuredClone(handler(parseInput(method, input)));
+    },
+    on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+      const set = listeners.get(event) ?? new Set();
+      listeners.set(event, set);
+      set.add(listener as (payload: never) => void);
+      return () => {
+        set.delete(listener as (payload: never) => void);
+      };
+    },
+  } satisfies ClinicApi;
+
+  return {
+    api,
+    emit,
+    setSync(status) {
+      sync = { ...sync, ...status };
+      emit('sync.status', sync);
+    },
+    callNextFor(doctorIndex) {
+      const d = doctors[doctorIndex];
+      if (!d) throw new RangeError(`No doctor ${doctorIndex}`);
+      const current = currentFor(d);
+      if (current) current.status = 'completed';
+      const next = callNext(d);
+      return next ? toTicket(next) : null;
+    },
+    get tickets() {
+      return tickets.map(toTicket);
+    },
+    get patients() {
+      return [...patients];
+    },
+  };
+}

@@ -1,0 +1,340 @@
+/**
+ * Screenshots of every renderer screen against the in-memory fake station, for a person to look at.
+ * Run `npx vite build` first, then `npx tsx tests/support/screenshots.ts`; PNGs land in tests/.artifacts/screens/.
+ */
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { FakeClinicOptions } from './fake-clinic';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = resolve(here, '../..');
+const distDir = join(root, 'dist/renderer');
+const outDir = join(root, 'tests/.artifacts/screens');
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
+
+function serveDist(): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    const file = normalize(join(distDir, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(distDir) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
+}
+
+/** The fake as one browser script that installs itself as `window.clinic` from options set just before it. */
+async function fakeBundle(): Promise<string> {
+  const result = await build({
+    stdin: {
+      contents: `
+        import { createFakeClinic } from './fake-clinic';
+        const fake = createFakeClinic(window.__fakeClinicOptions);
+        window.clinic = fake.api;
+        window.__fakeClinic = fake;
+      `,
+      resolveDir: here,
+      loader: 'ts',
+    },
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'chrome120',
+    write: false,
+    logLevel: 'warning',
+  });
+  return result.outputFiles[0]!.text;
+}
+
+interface Shot {
+  name: string;
+  fake: FakeClinicOptions;
+  viewport: { width: number; height: number };
+  act?: (page: Page) => Promise<void>;
+}
+
+type FakeInPage = {
+  __fakeClinic: {
+    callNextFor(doctorIndex: number): unknown;
+    setSync(status: Record<string, unknown>): void;
+  };
+};
+
+/** A Monday mid-morning in Singapore, so clocks and times in the PNGs read like a real clinic day. */
+const NOW = '2025-03-03T10:15:00+08:00';
+const SMALL = { width: 1366, height: 768 };
+const LARGE = { width: 1920, height: 1080 };
+
+const shots: Shot[] = [
+  { name: 'signin', fake: { role: 'reception' }, viewport: SMALL },
+  {
+    name: 'signin-error',
+    fake: { role: 'reception' },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('signin-username').fill('reception');
+      await page.getByTestId('signin-password').fill('wrong');
+      await page.getByTestId('signin-submit').click();
+      await page.getByTestId('signin-error').waitFor();
+    },
+  },
+  {
+    name: 'reception-signed-in',
+    fake: { role: 'reception' },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('signin-username').fill('reception');
+      await page.getByTestId('signin-password').fill('demo1234');
+      await page.getByTestId('signin-submit').click();
+      await page.getByTestId('queue-row').first().waitFor();
+    },
+  },
+  {
+    name: 'reception-results',
+    fake: { role: 'reception', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('search-input').fill('tan');
+      await page.getByTestId('search-result').nth(2).waitFor();
+    },
+  },
+  {
+    name: 'reception-search',
+    fake: { role: 'reception', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('search-input').fill('tan');
+      await page.getByTestId('search-result').first().waitFor();
+      await page.getByTestId('search-result').filter({ hasText: 'Tan Soo Hock' }).click();
+      await page.getByTestId('issue-ticket').waitFor();
+    },
+  },
+  {
+    name: 'reception-search-chinese-elderly',
+    fake: { role: 'reception', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('search-input').fill('黄');
+      await page.getByTestId('search-result').first().waitFor();
+      await page.getByTestId('search-result').filter({ hasText: 'Ng Ah Kow' }).click();
+    },
+  },
+  {
+    name: 'reception-issued',
+    fake: { role: 'reception', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('search-input').fill('567D');
+      await page.getByTestId('search-result').first().click();
+      await page.getByTestId('urgent-toggle').check();
+      await page.getByTestId('issue-ticket').click();
+      await page.getByTestId('issued-ticket-number').waitFor();
+    },
+  },
+  {
+    name: 'reception-issue-conflict',
+    fake: { role: 'reception', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('search-input').fill('Ng Ah');
+      await page.getByTestId('search-result').first().click();
+      await page.getByTestId('issue-ticket').click();
+      await page.getByTestId('issue-error').waitFor();
+    },
+  },
+  {
+    name: 'reception-check-in',
+    fake: { role: 'reception', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('check-in').first().click();
+      await page.getByTestId('issued-ticket-number').waitFor();
+    },
+  },
+  {
+    name: 'reception-register-errors',
+    fake: { role: 'reception', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('register-open').click();
+      await page.getByTestId('register-nric').fill('S1234567A');
+      await page.getByTestId('register-submit').click();
+    },
+  },
+  {
+    name: 'reception-register-duplicate',
+    fake: { role: 'reception', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('register-open').click();
+      await fillRegistration(page, 'S1234567D');
+      await page.getByTestId('register-submit').click();
+      await page.getByTestId('register-error').waitFor();
+    },
+  },
+  {
+    name: 'reception-duplicate-found',
+    fake: { role: 'reception', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('register-open').click();
+      await fillRegistration(page, 'S1234567D');
+      await page.getByTestId('register-submit').click();
+      await page.getByRole('button', { name: 'Find this patient' }).click();
+      await page.getByTestId('search-result').first().waitFor();
+    },
+  },
+  {
+    name: 'reception-registered',
+    fake: { role: 'reception', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('register-open').click();
+      await fillRegistration(page, 'M1234567K');
+      await page.getByTestId('register-submit').click();
+      await page.getByTestId('issue-ticket').waitFor();
+    },
+  },
+  {
+    name: 'reception-offline-1920',
+    fake: {
+      role: 'reception',
+      signedIn: true,
+      sync: { online: false, pending: 3, lastError: 'Central database unreachable (connect ECONNREFUSED 10.0.0.5:5432)' },
+    },
+    viewport: LARGE,
+    act: async (page) => {
+      await page.getByTestId('search-input').fill('Soo Hock');
+      await page.getByTestId('search-result').first().click();
+      await page.getByTestId('issue-ticket').click();
+      await page.getByTestId('issued-ticket-number').waitFor();
+      await page.waitForSelector('[data-testid="sync-indicator"][data-pending="4"]');
+    },
+  },
+  { name: 'reception-1920', fake: { role: 'reception', signedIn: true }, viewport: LARGE },
+  { name: 'consult', fake: { role: 'consult', signedIn: true }, viewport: SMALL },
+  {
+    name: 'consult-ready',
+    fake: { role: 'consult', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('complete').click();
+      await page.waitForSelector('[data-testid="call-next"]:not([disabled])');
+    },
+  },
+  { name: 'consult-1920', fake: { role: 'consult', signedIn: true }, viewport: LARGE },
+  {
+    name: 'consult-after-complete-and-call',
+    fake: { role: 'consult', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('current-ticket-number').waitFor();
+      await page.keyboard.press('c');
+      await page.waitForSelector('[data-testid="call-next"]:not([disabled])');
+      await page.keyboard.press('n');
+      await page.waitForFunction(() => document.querySelector('[data-testid="current-ticket-number"]')?.textContent !== 'A006');
+    },
+  },
+  {
+    name: 'consult-nobody-waiting',
+    fake: { role: 'consult', signedIn: true, scenario: 'empty' },
+    viewport: SMALL,
+  },
+  { name: 'display-1920', fake: { role: 'display' }, viewport: LARGE },
+  { name: 'display-1366', fake: { role: 'display' }, viewport: SMALL },
+  {
+    name: 'display-announcing-1920',
+    fake: { role: 'display' },
+    viewport: LARGE,
+    act: async (page) => {
+      await page.evaluate(() => (window as unknown as FakeInPage).__fakeClinic.callNextFor(0));
+      await page.waitForSelector('[data-announcing="true"]');
+      await page.waitForTimeout(500);
+    },
+  },
+  { name: 'display-empty-1920', fake: { role: 'display', scenario: 'empty' }, viewport: LARGE },
+];
+
+async function fillRegistration(page: Page, nric: string): Promise<void> {
+  await page.getByTestId('register-nric').fill(nric);
+  await page.getByTestId('register-name').fill('Ong Bee Hoon');
+  await page.getByTestId('register-native-name').fill('王美云');
+  await page.getByTestId('register-dob').fill('1990-06-15');
+  await page.getByTestId('register-gender').selectOption('female');
+  await page.getByTestId('register-phone').fill('9876 5432');
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(distDir, 'index.html'))) {
+    throw new Error('dist/renderer is missing: run `npx vite build` first.');
+  }
+  mkdirSync(outDir, { recursive: true });
+  const only = process.argv.slice(2);
+  const server = await serveDist();
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const fake = await fakeBundle();
+  let browser: Browser | null = null;
+  const failures: string[] = [];
+  try {
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    for (const shot of shots) {
+      if (only.length && !only.includes(shot.name)) continue;
+      const context = await browser.newContext({ viewport: shot.viewport, locale: 'en-SG', timezoneId: 'Asia/Singapore' });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+      });
+      await page.clock.setFixedTime(new Date(NOW));
+      const options: FakeClinicOptions = { now: NOW, ...shot.fake };
+      await page.addInitScript({ content: `window.__fakeClinicOptions = ${JSON.stringify(options)};\n${fake}` });
+      try {
+        await page.goto(url);
+        await page.waitForSelector('.app, .signin, .display');
+        await page.waitForLoadState('networkidle');
+        await shot.act?.(page);
+        await page.waitForTimeout(300);
+        const file = join(outDir, `${shot.name}.png`);
+        await page.screenshot({ path: file });
+        console.log(`${problems.length ? 'WARN' : 'ok  '} ${file}${problems.length ? `\n     ${problems.join('\n     ')}` : ''}`);
+        if (problems.length) failures.push(shot.name);
+      } catch (error) {
+        failures.push(shot.name);
+        await page.screenshot({ path: join(outDir, `${shot.name}.failed.png`) }).catch(() => undefined);
+        console.error(`FAIL ${shot.name}: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        await context.close();
+      }
+    }
+  } finally {
+    await browser?.close();
+    server.close();
+  }
+  if (failures.length) {
+    console.error(`${failures.length} screen(s) had problems: ${failures.join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
