@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { FieldCrypto } from '../../src/main/crypto/field-crypto';
+import { maskNric, nricCheckLetter } from '../../src/shared/nric';
+
+/*
+ * Talking to the central database the way a station does: its own connection acting as clinic_station, and each
+ * procedure call in a transaction that carries the session token (DESIGN §3).
+ */
+
+export interface SignInResult {
+  token: string;
+  expires_at: string;
+  user: { id: string; username: string; full_name: string; role: string };
+  doctor: { id: string; full_name: string; mcr_number: string } | null;
+  clinic: { id: string; code: string; name: string };
+  station: { id: string; code: string; role: string; desk_letter: string | null; room_id: string | null };
+}
+
+export type Row = Record<string, unknown>;
+
+/** A connection as a station has it: SET ROLE clinic_station. */
+export async function stationClient(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('SET ROLE clinic_station');
+  return client;
+}
+
+export async function signIn(
+  client: pg.ClientBase,
+  clinicCode: string,
+  username: string,
+  stationCode: string,
+  stationRole: 'reception' | 'consult' | 'display',
+  password = 'demo1234',
+): Promise<SignInResult> {
+  const { rows } = await client.query<{ r: SignInResult }>('SELECT clinic.sign_in($1, $2, $3, $4, $5) AS r', [
+    clinicCode,
+    username,
+    password,
+    stationCode,
+    stationRole,
+  ]);
+  return rows[0]!.r;
+}
+
+/** Opens the transaction and sets the session context; the caller calls procedures and commits. */
+export async function beginAs(client: pg.ClientBase, token: string | null, requestKey: string = randomUUID()): Promise<void> {
+  await client.query('BEGIN');
+  await client.query("SELECT set_config('app.session_token', $1, true), set_config('app.request_id', $2, true)", [
+    token ?? '',
+    requestKey,
+  ]);
+}
+
+export async function procIn<T = Row>(
+  client: pg.ClientBase,
+  procedure: string,
+  args: unknown,
+  requestKey: string = randomUUID(),
+): Promise<T> {
+  const { rows } = await client.query<{ r: T }>(`SELECT clinic.${procedure}($1::uuid, $2::jsonb) AS r`, [
+    requestKey,
+    JSON.stringify(args),
+  ]);
+  return rows[0]!.r;
+}
+
+/** One station call, in its own transaction, as the signed-in session `token`. */
+export async function call<T = Row>(
+  client: pg.ClientBase,
+  token: string | null,
+  procedure: string,
+  args: unknown,
+  requestKey: string = randomUUID(),
+): Promise<T> {
+  await beginAs(client, token, requestKey);
+  try {
+    const result = await procIn<T>(client, procedure, args, requestKey);
+    await client.query('COMMIT');
+    return result;
+  } catch (e) {
+    await client.query('ROLLBACK');
+    throw e;
+  }
+}
+
+/** The error a promise rejected with, for asserting SQLSTATE, message and column. */
+export async function failure(promise: Promise<unknown>): Promise<pg.DatabaseError> {
+  try {
+    await promise;
+  } catch (e) {
+    return e as pg.DatabaseError;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
+
+export type PatientArgs = Record<string, unknown> & { id: string; nric_hash: string; nric_masked: string };
+
+/** register_patient arguments for a new person with a valid NRIC that no patient of the database has yet. */
+export async function newPatientArgs(
+  admin: pg.ClientBase,
+  crypto: FieldCrypto,
+  overrides: Record<string, unknown> = {},
+): Promise<{ nric: string; args: PatientArgs }> {
+  for (;;) {
+    const digits = String(Math.floor(Math.random() * 10_000_000)).padStart(7, '0');
+    const nric = `S${digits}${nricCheckLetter('S', digits)}`;
+    const hash = await crypto.lookupHash('nric', nric);
+    const { rowCount } = await admin.query('SELECT 1 FROM clinic.patients WHERE nric_hash = $1', [hash]);
+    if (rowCount) continue;
+    const args: PatientArgs = {
+      id: randomUUID(),
+      nric_hash: hash,
+      nric_enc: await crypto.encrypt(nric),
+      nric_masked: maskNric(nric),
+      id_type: 'NRIC',
+      full_name: 'Test Patient',
+      date_of_birth: '1985-06-15',
+      gender: 'female',
+      ...overrides,
+    };
+    return { nric, args };
+  }
+}
