@@ -73,8 +73,13 @@ async function pullUntil(
 }
 
 /** Where a station starts after its initial load: the horizon of its snapshot, seq 0. */
+/**
+ * A cursor just past everything this file wrote so far: a fresh transaction id is above the ids of
+ * all its earlier (finished) writes. The snapshot horizon would not do: it is cluster-wide, and
+ * another test file's open transaction can hold it below this file's earlier changes.
+ */
 async function cursorNow(): Promise<Cursor> {
-  const { rows } = await admin.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xid`);
+  const { rows } = await admin.query(`SELECT pg_current_xact_id()::text AS xid`);
   return { xid: rows[0].xid, seq: 0 };
 }
 

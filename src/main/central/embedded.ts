@@ -128,6 +128,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       // No Unix socket: its default folder may not exist or be writable, and two clusters would fight over it.
       '-c', 'unix_socket_directories=',
       '-c', 'max_connections=200',
+      // A session left idle inside a transaction holds back the change-feed horizon for every
+      // station of every clinic; end such sessions rather than let pulls stall.
+      '-c', 'idle_in_transaction_session_timeout=60s',
       ...(options.disposable
         ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
         : []),
