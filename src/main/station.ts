@@ -121,7 +121,7 @@ export class StationCore {
       }
     }
     const clinicId = this.clinic.id;
-    this.puller = new Puller(this.central, clinicId, tablesForRole[this.config.role], this.cache);
+    this.puller = new Puller(this.central, clinicId, tablesForRole[this.config.role], this.cache, () => this.currentSession()?.token ?? null);
     this.listener = new ChangeListener(this.config.centralUrl, clinicId, () => this.requestSync());
     this.listener.start();
     const interval = this.config.pollIntervalMs ?? 5000;

@@ -43,6 +43,8 @@ export class Puller {
     private readonly clinicId: string,
     private readonly tables: SyncedTableName[],
     private readonly sink: ChangeSink,
+    /** Reads carry the signed-in session too, so the centre's row-level security scopes them. */
+    private readonly sessionToken: () => string | null,
     private readonly batchSize = 2000,
   ) {}
 
@@ -60,6 +62,7 @@ export class Puller {
     let broken = false;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query("SELECT set_config('app.session_token', $1, true)", [this.sessionToken() ?? '']);
       const horizon = await client.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin');
       const loaded: { table: SyncedTableName; rows: Row[] }[] = [];
       let count = 0;
@@ -89,9 +92,14 @@ export class Puller {
     let cursor = start;
     let total = 0;
     for (;;) {
-      const rows = await this.central.query<{ result: { changes: Change[] } }>(
-        'SELECT sync.pull($1::uuid, $2::xid8, $3::bigint, $4::text[], $5::int) AS result',
-        [this.clinicId, cursor.xid, cursor.seq, this.tables, this.batchSize],
+      const { rows } = await this.central.withSession({ token: this.sessionToken() }, (client) =>
+        client.query<{ result: { changes: Change[] } }>('SELECT sync.pull($1::uuid, $2::xid8, $3::bigint, $4::text[], $5::int) AS result', [
+          this.clinicId,
+          cursor.xid,
+          cursor.seq,
+          this.tables,
+          this.batchSize,
+        ]),
       );
       const changes = rows[0]!.result.changes;
       if (changes.length === 0) return { kind: 'incremental', changes: total };
