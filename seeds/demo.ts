@@ -32,7 +32,7 @@ export interface SeedDemoResult {
 interface DemoAccount {
   username: string;
   fullName: string;
-  role: 'receptionist' | 'nurse' | 'clinic_admin' | 'doctor';
+  role: 'receptionist' | 'nurse' | 'clinic_admin' | 'doctor' | 'display';
   /** Doctors only. */
   mcr?: string;
   /** Non-doctor staff only. */
@@ -63,6 +63,8 @@ const DEMO_CLINICS: DemoClinicSpec[] = [
       { username: 'dr.tan', fullName: 'Dr Tan Wei Ming', role: 'doctor', mcr: 'M12345A' },
       { username: 'dr.siti', fullName: 'Dr Siti Hajar binte Osman', role: 'doctor', mcr: 'M23456B' },
       { username: 'dr.kumar', fullName: 'Dr Arun Kumar', role: 'doctor', mcr: 'M34567C' },
+      // The waiting-room display's device account: it reads ticket numbers and calls, nothing else.
+      { username: 'display', fullName: 'Waiting-room display', role: 'display' },
     ],
   },
   {
@@ -78,6 +80,7 @@ const DEMO_CLINICS: DemoClinicSpec[] = [
       { username: 'dr.wong', fullName: 'Dr Wong Li Ting', role: 'doctor', mcr: 'M45678D' },
       { username: 'dr.farah', fullName: 'Dr Farah binte Ismail', role: 'doctor', mcr: 'M56789E' },
       { username: 'dr.menon', fullName: 'Dr Vikram Menon', role: 'doctor', mcr: 'M67890F' },
+      { username: 'display', fullName: 'Waiting-room display', role: 'display' },
     ],
   },
 ];

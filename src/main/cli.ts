@@ -8,6 +8,7 @@ import { DEMO_CLINIC_CODE, defaultDataDir, demoStations, startDemoClinic } from 
 import { BrowserHost } from './host/browser-host';
 import { dryRun, migrate, migrationStatus } from './central/migrate';
 import { startEmbeddedPostgres } from './central/embedded';
+import { rotateKeysCommand } from './central/rotate-keys';
 import { openLocalKeyFile } from './crypto/field-crypto';
 import { StationCore } from './station';
 import { stationRoleSchema } from '../shared/contract';
@@ -27,6 +28,8 @@ Usage: npm run cli -- <command> [options]      (npm start = the start command)
   migrate      Apply pending central migrations.
   status       Show applied and pending migrations, with checksums.
   dry-run      Apply pending migrations inside a transaction and roll it back.
+  rotate-keys  New encryption key in DIR/keys/local-key.json (the old one retired), then re-wrap every
+               stored data key at the centre. Copy the key file to the stations afterwards.
   station --role reception|consult|display --code CODE [--clinic ${DEMO_CLINIC_CODE}] [--room R1]
           [--port 0] [--host 127.0.0.1] [--data-dir DIR]
       One station served to a browser (e.g. the waiting-room TV). Needs DATABASE_URL.
@@ -61,6 +64,8 @@ async function main(argv: string[]): Promise<void> {
       return withCentral(dataDir, (url) => migrationCommand(command, url));
     case 'station':
       return station(values, dataDir);
+    case 'rotate-keys':
+      return withCentral(dataDir, (url) => rotateKeysCommand(url, join(dataDir, 'keys', 'local-key.json'), (line) => console.log(line)));
     case 'help':
     case '--help':
     case '-h':

@@ -5,7 +5,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './central/em
 import { migrate } from './central/migrate';
 import { openLocalKeyFile } from './crypto/field-crypto';
 import { StationCore, type StationConfig } from './station';
-import { seedDemoIfEmpty } from '../../seeds/demo';
+import { DEMO_PASSWORD, seedDemoIfEmpty } from '../../seeds/demo';
 import type { StationRole } from '../shared/contract';
 
 /**
@@ -90,6 +90,12 @@ export async function startDemoClinic(options: DemoClinicOptions): Promise<DemoC
       const core = new StationCore(config);
       stations.push({ role: station.role, core });
       await core.start();
+      // The wall screen has nobody to type a password: the demo signs its device account in.
+      if (station.role === 'display' && !(await core.handle('session.current', {}))) {
+        await core.handle('session.signIn', { username: 'display', password: DEMO_PASSWORD }).catch((e: unknown) => {
+          log(`The display could not sign in (${e instanceof Error ? e.message : String(e)}); sign it in on its screen.`);
+        });
+      }
     }
   } catch (error) {
     await Promise.all(stations.map((s) => s.core.stop().catch(() => undefined)));

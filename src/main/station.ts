@@ -18,6 +18,7 @@ import {
   type Session,
   type StationInfo,
   type StationRole,
+  type AttentionItem,
   type SyncStatus,
   type Ticket,
 } from '../shared/contract';
@@ -34,6 +35,7 @@ import { tablesForRole } from '../sync/tables';
 import { Cache, type AppliedSummary, type Undo } from './cache/cache';
 import type { CacheSchema } from './cache/schema';
 import type { FieldCrypto } from './crypto/field-crypto';
+import { DeviceService, deviceHandlers, type DeviceOptions } from './devices/service';
 
 export interface StationConfig {
   /** The station's own folder: its SQLite cache lives here, as on a real PC. */
@@ -49,7 +51,13 @@ export interface StationConfig {
   crypto: FieldCrypto;
   /** The timer pull that keeps a station correct when a notification is lost. */
   pollIntervalMs?: number;
+  /** How often the cache's partitions are compared with the centre's. */
+  verifyIntervalMs?: number;
+  /** Rows per page of the initial load. */
+  initialPageSize?: number;
   now?: () => Date;
+  /** Serial binding and printer timings; tests swap in mocks. */
+  devices?: DeviceOptions;
 }
 
 interface StoredSession {
@@ -79,11 +87,15 @@ export class StationCore {
   private syncRun: Promise<void> | null = null;
   private syncAgain = false;
   private stopped = false;
-  private status: SyncStatus = { online: false, pending: 0, lastSyncedAt: null, lastError: null };
+  private status: SyncStatus = { online: false, pending: 0, lastSyncedAt: null, lastError: null, initialSync: null, attention: 0 };
+  /** Set once the centre has shown it speaks a sync protocol this app understands. */
+  private compatible = false;
+  private lastVerifiedAt = 0;
   private clinic: { id: string; code: string; name: string } | null = null;
   private readonly now: () => Date;
 
   readonly cache: Cache;
+  readonly devices: DeviceService;
 
   constructor(readonly config: StationConfig) {
     mkdirSync(config.dataDir, { recursive: true });
@@ -97,6 +109,17 @@ export class StationCore {
     const stored = this.cache.getMeta('clinic');
     if (stored) this.clinic = JSON.parse(stored) as { id: string; code: string; name: string };
     this.status.pending = this.cache.pendingCount();
+    this.devices = new DeviceService({
+      dataDir: config.dataDir,
+      cache: this.cache,
+      clinic: () => this.requireClinic(),
+      now: this.now,
+      emit: (payload) => this.emit('printer.status', payload),
+      authorize: () => {
+        if (config.role !== 'display') this.requireSession([...RECEPTION_ROLES, 'doctor']);
+      },
+      options: config.devices,
+    });
   }
 
   /**
@@ -106,10 +129,12 @@ export class StationCore {
   async start(): Promise<void> {
     if (!this.clinic) {
       try {
-        const rows = await this.central.query<{ id: string; code: string; name: string }>(
-          'SELECT id, code, name FROM clinic.clinics WHERE code = $1',
-          [this.config.clinicCode],
-        );
+        // Row-level security hides clinic rows until someone signs in; this function reveals only id, code and name.
+        const rows = (
+          await this.central.query<{ clinic: { id: string; code: string; name: string } | null }>('SELECT clinic.clinic_by_code($1) AS clinic', [
+            this.config.clinicCode,
+          ])
+        ).flatMap((row) => (row.clinic ? [row.clinic] : []));
         if (!rows[0]) throw new Error(`No clinic with code ${this.config.clinicCode} in the central database.`);
         this.clinic = rows[0];
         this.cache.setMeta('clinic', JSON.stringify(this.clinic));
@@ -120,8 +145,14 @@ export class StationCore {
         throw error;
       }
     }
+    this.devices.start();
+    this.on('display.called', (call) => void this.devices.showOnBoards(call));
     const clinicId = this.clinic.id;
-    this.puller = new Puller(this.central, clinicId, tablesForRole[this.config.role], this.cache, () => this.currentSession()?.token ?? null);
+    this.puller = new Puller(this.central, clinicId, tablesForRole[this.config.role], this.cache, () => this.currentSession()?.token ?? null, {
+      pageSize: this.config.initialPageSize,
+      now: this.now,
+      onProgress: ({ loaded, total }) => this.setStatus({ initialSync: { loaded, total } }),
+    });
     this.listener = new ChangeListener(this.config.centralUrl, clinicId, () => this.requestSync());
     this.listener.start();
     const interval = this.config.pollIntervalMs ?? 5000;
@@ -138,6 +169,7 @@ export class StationCore {
     await this.listener?.stop();
     await this.syncRun?.catch(() => undefined);
     await this.central.close();
+    await this.devices.stop();
     this.cache.close();
     this.emitter.removeAllListeners();
   }
@@ -166,6 +198,7 @@ export class StationCore {
   }
 
   private readonly handlers: { [M in MethodName]: (input: never) => Promise<MethodOutput<M>> | MethodOutput<M> } = {
+    ...deviceHandlers(() => this.devices),
     'station.info': () => this.stationInfo(),
     'session.signIn': (input: { username: string; password: string }) => this.signIn(input.username, input.password),
     'session.current': () => this.currentSession()?.session ?? null,
@@ -175,7 +208,7 @@ export class StationCore {
     },
     'patients.search': (input: { query: string; limit: number }) => this.searchPatients(input.query, input.limit),
     'patients.register': (input: Parameters<StationCore['registerPatient']>[0]) => this.registerPatient(input),
-    'queue.issueTicket': (input: { patientId: string; urgent: boolean; appointmentId?: string }) => this.issueTicket(input),
+    'queue.issueTicket': async (input: { patientId: string; urgent: boolean; appointmentId?: string }) => this.devices.ticketIssued(await this.issueTicket(input)),
     'queue.today': () => this.todayTickets(),
     'queue.mine': () => this.myQueue(),
     'queue.callNext': () => this.callNext(),
@@ -185,7 +218,13 @@ export class StationCore {
     'queue.complete': (input: { ticketId: string }) => this.changeTicket('complete', input.ticketId),
     'appointments.today': () => this.todayAppointments(),
     'display.board': () => this.displayBoard(),
-    'sync.status': () => ({ ...this.status, pending: this.cache.pendingCount() }),
+    'sync.status': () => ({ ...this.status, pending: this.cache.pendingCount(), attention: this.cache.rejectionCount() }),
+    'sync.attention': () => this.cache.rejections().map(describeRejection),
+    'sync.dismiss': (input: { id: number }) => {
+      this.cache.dismissRejection(input.id);
+      this.setStatus({});
+      return { ok: true as const };
+    },
   };
 
   // --- identity --------------------------------------------------------------------------------
@@ -228,7 +267,6 @@ export class StationCore {
   }
 
   private async signIn(username: string, password: string): Promise<Session> {
-    if (this.config.role === 'display') throw new ApiError('forbidden', 'The waiting-room display needs no sign-in.');
     const clinic = this.requireClinic();
     let result: SignInResult;
     try {
@@ -261,7 +299,9 @@ export class StationCore {
       this.cache.setMeta('desk_letter', result.station.desk_letter);
       this.cache.restampSessions(result.token);
     });
-    void this.requestSync();
+    // Row-level security lets the first load start only now; the station is ready once it has the clinic's data.
+    if (!this.cache.readCursor()) await this.requestSync();
+    else void this.requestSync();
     return session;
   }
 
@@ -709,17 +749,58 @@ export class StationCore {
   }
 
   private async syncOnce(): Promise<void> {
+    // The centre shows a station nothing without a signed-in session (row-level security): a
+    // load now would look like an empty clinic. Sync starts at sign-in.
+    if (!(await this.checkCompatible()) || !this.currentSession()) return;
     const pushed = await this.syncPush();
     if (pushed.kind !== 'drained') return;
     try {
-      await this.puller!.pull();
+      const pulled = await this.puller!.pull();
+      if (pulled.kind === 'initial') this.setStatus({ initialSync: null });
       this.markOnline();
+      if (pulled.kind === 'incremental' && this.now().getTime() - this.lastVerifiedAt > (this.config.verifyIntervalMs ?? 10 * 60_000)) {
+        await this.verifyNow();
+      }
     } catch (error) {
       this.markOffline(classifyFailure(error));
     }
   }
 
+  /**
+   * Compares the cache with the centre partition by partition and repairs only what differs;
+   * returns what was repaired.
+   */
+  async verifyNow(): Promise<{ table: string; partition: string; rows: number }[]> {
+    this.lastVerifiedAt = this.now().getTime();
+    const result = await this.puller!.verify();
+    return result.repaired;
+  }
+
+  /** Nothing is pushed or pulled until the centre is known to speak this app's protocol. */
+  private async ensureCompatible(): Promise<CentralError | null> {
+    if (this.compatible) return null;
+    try {
+      await this.puller!.handshake();
+      this.compatible = true;
+      return null;
+    } catch (error) {
+      return classifyFailure(error);
+    }
+  }
+
+  /** True when sync may go ahead; otherwise the status says why not (incompatible or unreachable). */
+  private async checkCompatible(): Promise<boolean> {
+    const refusal = await this.ensureCompatible();
+    if (!refusal) return true;
+    if (refusal.kind === 'incompatible') this.setStatus({ online: true, lastError: refusal.message });
+    else this.markOffline(refusal);
+    return false;
+  }
+
   private async syncPush(): Promise<PushOutcome> {
+    if (!(await this.checkCompatible())) {
+      return { kind: 'offline', pushed: 0, rejected: 0, error: new CentralError('transient', 'SYNC_PAUSED', this.status.lastError ?? 'Sync is paused.') };
+    }
     const outcome = await this.pusher.push();
     if (outcome.kind === 'offline') this.markOffline(outcome.error);
     if (outcome.kind === 'needs_sign_in') {
@@ -743,7 +824,7 @@ export class StationCore {
   }
 
   private setStatus(change: Partial<SyncStatus>): void {
-    const next = { ...this.status, ...change, pending: this.cache.pendingCount() };
+    const next = { ...this.status, ...change, pending: this.cache.pendingCount(), attention: this.cache.rejectionCount() };
     const changed = JSON.stringify(next) !== JSON.stringify(this.status);
     this.status = next;
     if (changed) this.emit('sync.status', next);
@@ -820,4 +901,36 @@ function apiErrorFromCentral(error: CentralError): ApiError {
   if (error.kind === 'unauthenticated') return new ApiError('not_signed_in', error.message);
   const byCode: Record<string, ApiError['code']> = { GC400: 'validation', GC403: 'forbidden', GC404: 'not_found', GC409: 'conflict', GC422: 'conflict' };
   return new ApiError(byCode[error.code] ?? 'internal', error.message);
+}
+
+const adviceByCode: Record<string, string> = {
+  GC400: 'Correct the details and enter them again.',
+  GC401: 'Sign in again, then enter it again.',
+  GC403: 'Ask someone whose role allows this to do it.',
+  GC404: 'The record no longer exists at the centre: check with the clinic manager.',
+  GC409: 'Someone else got there first: check the current record before doing it again.',
+  GC422: 'This looks like a station fault: tell IT, quoting the time.',
+};
+
+const whatByProcedure: Record<string, (args: Record<string, unknown>) => string> = {
+  register_patient: (a) => `Registration of ${String(a.full_name ?? 'a patient')} (${String(a.nric_masked ?? '')})`,
+  issue_ticket: (a) => `Ticket ${String(a.ticket_number ?? '')}`,
+  call_ticket: () => 'A call made while offline',
+  recall_ticket: () => 'A recall',
+  skip_ticket: () => 'A skip',
+  no_show_ticket: () => 'A no-show',
+  complete_ticket: () => 'A completed consultation',
+};
+
+/** Turns a refusal into something a receptionist can act on. */
+function describeRejection(row: CacheSchema['rejections']): AttentionItem {
+  const args = JSON.parse(row.args) as Record<string, unknown>;
+  const what = whatByProcedure[row.procedure]?.(args) ?? row.procedure.replace(/_/g, ' ');
+  return {
+    id: row.id,
+    what,
+    reason: row.message,
+    action: adviceByCode[row.code] ?? 'Check the record and try again; tell IT if it keeps happening.',
+    at: row.created_at,
+  };
 }

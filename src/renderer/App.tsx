@@ -54,7 +54,6 @@ function StationGate() {
       />
     );
   }
-  if (station.data.role === 'display') return <Display />;
   return <SessionGate station={station.data} />;
 }
 
@@ -117,7 +116,9 @@ function SessionGate({ station }: { station: StationInfo }) {
   const signedOut = () => setSession(null);
   return (
     <ApiContext.Provider value={api}>
-      {station.role === 'consult' ? (
+      {station.role === 'display' ? (
+        <Display />
+      ) : station.role === 'consult' ? (
         <Consult station={station} session={session} onSignedOut={signedOut} />
       ) : (
         <Reception station={station} session={session} onSignedOut={signedOut} />

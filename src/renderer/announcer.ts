@@ -1,7 +1,17 @@
+import {
+  announcementPlan,
+  defaultAnnouncementSettings,
+  speechLanguageTags,
+  type AnnouncementLanguage,
+  type AnnouncementPart,
+  type AnnouncementSettings,
+} from '../shared/announcement';
+
 /**
- * Waiting-room announcements: a two-tone chime, then the call spoken when the browser can speak.
- * Announcements queue so two calls close together never talk over each other. Kept apart from
- * the display screen so the multilingual clip system can replace it without touching the layout.
+ * Waiting-room announcements: a two-tone chime, then the call in each of the clinic's languages,
+ * composed from short clips (the shipped set, or the clinic's own recordings) and played back to
+ * back through Web Audio. Announcements queue so two calls close together never talk over each
+ * other. Speech synthesis stands in for a clip that cannot play, when the clinic allows it.
  */
 
 export interface Announcement {
@@ -11,8 +21,16 @@ export interface Announcement {
 
 export interface AnnouncerState {
   announcing: boolean;
+  /** What is being said now, shown as a caption for those who cannot hear it. */
+  speaking: { language: AnnouncementLanguage; text: string } | null;
   /** The browser refuses to play sound until someone touches the page (autoplay policy). */
   soundBlocked: boolean;
+}
+
+export interface VoiceSource {
+  settings(): AnnouncementSettings & { overrides: readonly string[] };
+  /** A clinic recording as a data: URL; only asked for clips listed in `overrides`. */
+  recording(key: string): Promise<string>;
 }
 
 export interface Announcer {
@@ -29,20 +47,34 @@ const TONES = [
   { hz: 523.25, at: 0.45, length: 0.8 }, // C5
 ];
 const CHIME_MS = 1300;
+/** Without sound (autoplay blocked, no audio device) a language still takes a moment, so captions can be read. */
+const SILENT_PART_MS = 900;
+const GAP_S = 0.06;
 /** Speech engines sometimes never fire `end`; an announcement must not hold up the queue past its spoken length. */
 const speechLimitMs = (text: string) => 2000 + text.length * 100;
-
-export function announcementText(call: Announcement): string {
-  return `Number ${call.ticketNumber}, please go to ${call.roomName}`;
-}
 
 function wait(ms: number): Promise<void> {
   return new Promise((resolve) => window.setTimeout(resolve, ms));
 }
 
-export function createAnnouncer(): Announcer {
+const defaultSource: VoiceSource = {
+  settings: () => ({ ...defaultAnnouncementSettings, overrides: [] }),
+  recording: () => Promise.reject(new Error('no recordings')),
+};
+
+function dataUrlBytes(url: string): ArrayBuffer {
+  const match = /^data:[^;,]+;base64,(.*)$/.exec(url);
+  if (!match) throw new Error('not a base64 data: URL');
+  const binary = atob(match[1]!);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+  return bytes.buffer;
+}
+
+export function createAnnouncer(source: VoiceSource = defaultSource): Announcer {
   const listeners = new Set<() => void>();
-  let state: AnnouncerState = { announcing: false, soundBlocked: false };
+  let state: AnnouncerState = { announcing: false, speaking: null, soundBlocked: false };
+  const clips = new Map<string, Promise<AudioBuffer>>();
   let audio: AudioContext | null = null;
   let queue: Promise<void> = Promise.resolve();
   let queued = 0;
@@ -50,7 +82,7 @@ export function createAnnouncer(): Announcer {
 
   function set(next: Partial<AnnouncerState>): void {
     const merged = { ...state, ...next };
-    if (merged.announcing === state.announcing && merged.soundBlocked === state.soundBlocked) return;
+    if (merged.announcing === state.announcing && merged.soundBlocked === state.soundBlocked && merged.speaking === state.speaking) return;
     state = merged;
     for (const listener of listeners) listener();
   }
@@ -86,11 +118,53 @@ export function createAnnouncer(): Announcer {
     await wait(CHIME_MS);
   }
 
-  function speak(text: string): Promise<void> {
+  /** Decoded once per station: the clinic's recording when there is one, else the shipped clip. */
+  function clip(ctx: AudioContext, key: string, overrides: readonly string[]): Promise<AudioBuffer> {
+    const cacheKey = `${overrides.includes(key) ? 'clinic' : 'built-in'}:${key}`;
+    let decoded = clips.get(cacheKey);
+    if (!decoded) {
+      const bytes = overrides.includes(key)
+        ? source.recording(key).then(dataUrlBytes)
+        : fetch(`voice/${key}.wav`).then((response) => {
+            if (!response.ok) throw new Error(`voice/${key}.wav: ${response.status}`);
+            return response.arrayBuffer();
+          });
+      decoded = bytes.then((data) => ctx.decodeAudioData(data));
+      // A failure is not cached: the next call tries again (the file may have been fixed).
+      decoded.catch(() => clips.delete(cacheKey));
+      clips.set(cacheKey, decoded);
+    }
+    return decoded;
+  }
+
+  /** Plays one language's clips back to back; false when any clip is missing or sound is off. */
+  async function playPart(part: AnnouncementPart, overrides: readonly string[]): Promise<boolean> {
+    const ctx = context();
+    if (!ctx || ctx.state !== 'running') return false;
+    let buffers: AudioBuffer[];
+    try {
+      buffers = await Promise.all(part.clips.map((key) => clip(ctx, key, overrides)));
+    } catch (error) {
+      console.error(`Announcement clips for ${part.language} could not be loaded`, error);
+      return false;
+    }
+    let at = ctx.currentTime + 0.05;
+    for (const buffer of buffers) {
+      const node = ctx.createBufferSource();
+      node.buffer = buffer;
+      node.connect(ctx.destination);
+      node.start(at);
+      at += buffer.duration + GAP_S;
+    }
+    await wait((at - ctx.currentTime) * 1000 + 250);
+    return true;
+  }
+
+  function speak(text: string, language: AnnouncementLanguage): Promise<void> {
     if (typeof speechSynthesis === 'undefined' || typeof SpeechSynthesisUtterance === 'undefined') return Promise.resolve();
     return new Promise((resolve) => {
       const utterance = new SpeechSynthesisUtterance(text);
-      utterance.lang = 'en-SG';
+      utterance.lang = speechLanguageTags[language];
       utterance.rate = 0.9;
       const timer = window.setTimeout(finish, speechLimitMs(text));
       function finish() {
@@ -112,12 +186,19 @@ export function createAnnouncer(): Announcer {
         .then(async () => {
           if (disposed) return;
           await chime();
-          if (!disposed) await speak(announcementText(call));
+          const settings = source.settings();
+          for (const part of announcementPlan(call, settings.languages)) {
+            if (disposed) return;
+            set({ speaking: { language: part.language, text: part.text } });
+            const played = await playPart(part, settings.overrides);
+            if (!played && settings.speechFallback && !disposed) await speak(part.text, part.language);
+            else if (!played) await wait(SILENT_PART_MS);
+          }
         })
         .catch((error: unknown) => console.error('Announcement failed', error))
         .finally(() => {
           queued--;
-          if (queued === 0) set({ announcing: false });
+          if (queued === 0) set({ announcing: false, speaking: null });
         });
     },
     enableSound() {

@@ -3,6 +3,8 @@ import type { QueueStatus, Session, StationInfo, SyncStatus, Ticket } from '../s
 import { errorMessage } from './api';
 import { formatTime, priorityLabel, statusLabels } from './format';
 import { useApi, useInterval, useStationEvent } from './hooks';
+import { AttentionButton, InitialSyncProgress } from './SyncAttention';
+import { DevicesButton } from './screens/Devices';
 
 /** A status is never colour alone: every chip carries its word. */
 export function StatusChip({ status }: { status: QueueStatus }) {
@@ -149,6 +151,7 @@ export function Header({
           </div>
         </div>
         <SyncIndicator {...sync} />
+        <AttentionButton status={sync.status} />
         <div className="header-user">
           <div className="header-person">
             <span className="header-name" data-testid="signed-in-name">
@@ -156,6 +159,7 @@ export function Header({
             </span>
             <span className="header-role">{roleLabel(session.role)}</span>
           </div>
+          <DevicesButton />
           <button type="button" className="btn btn-quiet" onClick={signOut} disabled={busy} data-testid="sign-out">
             Sign out
           </button>
@@ -167,6 +171,7 @@ export function Header({
         </div>
       </header>
       <SyncBanner {...sync} />
+      <InitialSyncProgress status={sync.status} />
     </>
   );
 }
@@ -183,5 +188,7 @@ function roleLabel(role: Session['role']): string {
       return 'Clinic admin';
     case 'chain_admin':
       return 'Chain admin';
+    case 'display':
+      return 'Waiting-room display';
   }
 }

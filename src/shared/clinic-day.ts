@@ -40,3 +40,15 @@ export function ageOn(dob: string, day: string): number {
   if (age < 0) throw new RangeError(`Date of birth ${dob} is after ${day}`);
   return age;
 }
+
+/** The calendar day `days` after (or before, when negative) `day`. */
+export function addDays(day: string, days: number): string {
+  const [y, m, d] = parseDay(day, 'Day');
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** The instant a Singapore clinic day begins (Singapore has kept UTC+8 without daylight saving since 1982). */
+export function clinicDayStart(day: string): Date {
+  parseDay(day, 'Day');
+  return new Date(`${day}T00:00:00+08:00`);
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deviceEvents, deviceMethods } from './devices-contract';
 
 /**
  * The station API: one object mapping each method to its input and output schemas, plus the
@@ -9,7 +10,8 @@ import { z } from 'zod';
 export const stationRoleSchema = z.enum(['reception', 'consult', 'display']);
 export type StationRole = z.infer<typeof stationRoleSchema>;
 
-export const staffRoleSchema = z.enum(['receptionist', 'nurse', 'doctor', 'clinic_admin', 'chain_admin']);
+/** Who is signed in at a station; `display` is the waiting-room screen's own device account. */
+export const staffRoleSchema = z.enum(['receptionist', 'nurse', 'doctor', 'clinic_admin', 'chain_admin', 'display']);
 
 export const genderSchema = z.enum(['male', 'female', 'other']);
 
@@ -136,8 +138,22 @@ export const syncStatusSchema = z.object({
   pending: z.number().int().nonnegative(),
   lastSyncedAt: isoDateTime.nullable(),
   lastError: z.string().nullable(),
+  /** While the first load from the centre runs: how far it is, for a progress bar. */
+  initialSync: z.object({ loaded: z.number().int().nonnegative(), total: z.number().int().nonnegative() }).nullable().default(null),
+  /** Work the centre refused that someone should look at (see sync.attention). */
+  attention: z.number().int().nonnegative().default(0),
 });
-export type SyncStatus = z.infer<typeof syncStatusSchema>;
+export type SyncStatus = z.output<typeof syncStatusSchema>;
+
+/** Something done at this station that the centre refused for good, and what to do about it. */
+export const attentionItemSchema = z.object({
+  id: z.number().int().positive(),
+  what: z.string(),
+  reason: z.string(),
+  action: z.string(),
+  at: isoDateTime,
+});
+export type AttentionItem = z.infer<typeof attentionItemSchema>;
 
 const registerPatientInput = z.object({
   nric: z.string().trim().min(1, 'NRIC/FIN is required'),
@@ -187,6 +203,9 @@ const methodsDefinition = {
   'appointments.today': { input: z.object({}), output: z.array(appointmentSchema) },
   'display.board': { input: z.object({}), output: displayBoardSchema },
   'sync.status': { input: z.object({}), output: syncStatusSchema },
+  'sync.attention': { input: z.object({}), output: z.array(attentionItemSchema) },
+  'sync.dismiss': { input: z.object({ id: z.number().int().positive() }), output: z.object({ ok: z.literal(true) }) },
+  ...deviceMethods,
 } as const;
 
 export const methods = methodsDefinition;
@@ -203,6 +222,7 @@ export const events = {
   /** A number was called or recalled: the display chimes and announces it. */
   'display.called': displayCallSchema,
   'sync.status': syncStatusSchema,
+  ...deviceEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

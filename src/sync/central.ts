@@ -13,7 +13,9 @@ export type FailureKind =
   /** The session is missing or expired: keep the work, ask the person to sign in again. */
   | 'unauthenticated'
   /** The centre refused the request for good (validation, conflict): tell the person, do not retry. */
-  | 'permanent';
+  | 'permanent'
+  /** This app and the centre speak different sync protocols: stop syncing until one is upgraded. */
+  | 'incompatible';
 
 export class CentralError extends Error {
   constructor(

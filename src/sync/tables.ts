@@ -1,3 +1,5 @@
+import { addDays, clinicDay, clinicDayStart } from '../shared/clinic-day';
+
 /**
  * The central tables a station mirrors, and the columns it reads on the initial load. The change
  * feed carries the same columns (its row images leave out the secret ones). Secret columns
@@ -6,8 +8,12 @@
 export interface SyncedTable {
   name: SyncedTableName;
   columns: readonly string[];
-  /** Restricts the initial load to what a station needs now; later changes arrive through the feed. */
-  initialFilter?: string;
+  /**
+   * The rows a station holds of a table that grows every day: from yesterday on. Later changes to
+   * older rows still arrive through the feed. Stated as a column and kind rather than SQL so the
+   * centre and the SQLite cache select exactly the same rows when their digests are compared.
+   */
+  window?: { column: string; kind: 'date' | 'timestamp' };
   /** Loaded first so the queue is usable while the rest is still arriving. */
   urgent?: boolean;
 }
@@ -21,7 +27,11 @@ export type SyncedTableName =
   | 'queue_tickets'
   | 'queue_calls';
 
-const today = "(now() AT TIME ZONE 'Asia/Singapore')::date";
+/** The lower bound of a table's window at `now`, as both databases compare it. */
+export function windowStart(kind: 'date' | 'timestamp', now: Date): string {
+  const yesterday = addDays(clinicDay(now), -1);
+  return kind === 'date' ? yesterday : clinicDayStart(yesterday).toISOString();
+}
 
 export const syncedTables: Record<SyncedTableName, SyncedTable> = {
   clinics: { name: 'clinics', columns: ['id', 'code', 'name', 'address', 'phone', 'gst_reg_no', 'sync_seq'] },
@@ -33,7 +43,7 @@ export const syncedTables: Record<SyncedTableName, SyncedTable> = {
   queue_tickets: {
     name: 'queue_tickets',
     urgent: true,
-    initialFilter: `service_date >= ${today} - 1`,
+    window: { column: 'service_date', kind: 'date' },
     columns: [
       'clinic_id',
       'id',
@@ -61,13 +71,13 @@ export const syncedTables: Record<SyncedTableName, SyncedTable> = {
   queue_calls: {
     name: 'queue_calls',
     urgent: true,
-    initialFilter: `called_at >= ${today} - 1`,
+    window: { column: 'called_at', kind: 'timestamp' },
     columns: ['clinic_id', 'id', 'ticket_id', 'ticket_number', 'room_id', 'doctor_id', 'kind', 'called_at', 'sync_seq'],
   },
   appointments: {
     name: 'appointments',
     urgent: true,
-    initialFilter: `starts_at >= ${today} - 1`,
+    window: { column: 'starts_at', kind: 'timestamp' },
     columns: [
       'clinic_id',
       'id',
@@ -105,3 +115,6 @@ export const tablesForRole: Record<'reception' | 'consult' | 'display', SyncedTa
   consult: ['clinics', 'doctors', 'rooms', 'queue_tickets', 'queue_calls', 'appointments', 'patients'],
   display: ['clinics', 'rooms', 'queue_tickets', 'queue_calls'],
 };
+
+/** Rows are split into 16 partitions by the first hex digit of their id for verification and repair. */
+export const PARTITIONS = '0123456789abcdef'.split('');

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { createTestDatabase } from '../support/db';
-import { startStation } from '../support/stations';
+import { startStation, waitFor } from '../support/stations';
 import { launchChromium } from '../support/browser';
 import { BrowserHost } from '../../src/main/host/browser-host';
 import type { StationCore } from '../../src/main/station';
@@ -55,6 +55,8 @@ describe('a clinic morning in the browser', () => {
   }
 
   it('registers, issues, calls and displays one patient', async () => {
+    // The clinic's voice setting: Malay first, then English.
+    await stations[2]!.handle('announcements.setSettings', { languages: ['ms', 'en'], speechFallback: false });
     const display = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     await display.goto(urls.display);
     await display.locator('.display[data-announcing]').waitFor();
@@ -87,6 +89,10 @@ describe('a clinic morning in the browser', () => {
     await reception.getByTestId('issue-ticket').click();
     const issued = (await reception.getByTestId('issued-ticket-number').textContent())?.trim() ?? '';
     expect(issued).toMatch(/^[A-Z]\d{3}$/);
+    // The ticket went to the default (virtual) printer: its bytes and preview are in the station's folder.
+    const printed = await waitFor(() => stations[0]!.devices.jobs(10).find((j) => j.title === `Ticket ${issued}` && j.status === 'printed'), 'the printed ticket');
+    expect(existsSync(join(stations[0]!.devices.virtualFolder, `${printed.id}.bin`))).toBe(true);
+    await reception.getByTestId('print-preview').waitFor();
     await expect.poll(() => reception.locator(`[data-testid="queue-row"][data-ticket-number="${issued}"]`).count()).toBe(1);
     await expect.poll(() => reception.getByTestId('sync-indicator').getAttribute('data-online')).toBe('true');
     await reception.screenshot({ path: join(shots, 'reception.png') });
@@ -104,6 +110,8 @@ describe('a clinic morning in the browser', () => {
     await expect.poll(() => display.getByTestId('now-serving-number').textContent(), { timeout: 15_000 }).toBe(issued);
     expect(await display.getByTestId('now-serving-room').textContent()).toContain('Room 2');
     await expect.poll(() => display.locator('[data-announcing="true"]').count()).toBeGreaterThan(0);
+    await expect.poll(() => display.getByTestId('announcement-caption').textContent(), { timeout: 10_000 }).toBe(`Nombor ${issued}, sila ke Bilik 2`);
+    await expect.poll(() => display.getByTestId('announcement-caption').textContent(), { timeout: 10_000 }).toBe(`Number ${issued}, please go to Room 2`);
     const shown = await display.locator('body').innerText();
     expect(shown).not.toContain('Ong Bee Lian');
     expect(shown).not.toMatch(/S\*{4}567D|S1234567D/);

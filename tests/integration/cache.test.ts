@@ -6,8 +6,16 @@ import { randomUUID } from 'node:crypto';
 import { Cache } from '../../src/main/cache/cache';
 import { localMigrations } from '../../src/main/cache/migrations';
 import { CentralError } from '../../src/sync/central';
+import type { SyncedTableName } from '../../src/sync/tables';
 
 const clinicId = randomUUID();
+
+/** An initial load of one table in one page. */
+function load(cache: Cache, table: SyncedTableName, rows: Record<string, unknown>[], cursor: { xid: string; seq: string }) {
+  const progress = { horizon: cursor.xid, windows: {}, tables: [{ table, afterId: null, loaded: rows.length, total: rows.length, done: true }], resumedAt: null };
+  cache.saveInitialPage(table, rows, progress);
+  cache.finishInitialSync(cursor);
+}
 
 function patientImage(overrides: Record<string, unknown> = {}) {
   return {
@@ -51,7 +59,7 @@ describe('station cache (real SQLite file)', () => {
   it('finds patients through the trigram index by name, Chinese name, NRIC tail and phone digits', () => {
     const tan = patientImage();
     const siti = patientImage({ full_name: 'Siti Nurhaliza binte Ahmad', native_name: null, nric_masked: 'T****210J', phone: '+65 8765 4321' });
-    cache.applySnapshot([{ table: 'patients', rows: [tan, siti] }], { xid: '1', seq: '0' });
+    load(cache, 'patients', [tan, siti], { xid: '1', seq: '0' });
     const match = (term: string) =>
       cache.db
         .prepare('SELECT p.full_name FROM patients_fts f JOIN patients p ON p.rowid = f.rowid WHERE patients_fts MATCH ? ORDER BY p.full_name')
@@ -67,7 +75,7 @@ describe('station cache (real SQLite file)', () => {
 
   it('keeps the newest image of a row whatever order images arrive in, and honours tombstones', () => {
     const row = patientImage({ sync_seq: 20, full_name: 'Newer Name' });
-    cache.applySnapshot([{ table: 'patients', rows: [row] }], { xid: '100', seq: '0' });
+    load(cache, 'patients', [row], { xid: '100', seq: '0' });
     cache.applyChanges([{ seq: '15', xid: '99', table: 'patients', id: row.id, op: 'U', row: { ...row, full_name: 'Older Name' } }], { xid: '100', seq: '15' });
     expect(cache.readRow('patients', row.id)?.full_name).toBe('Newer Name');
 

@@ -283,7 +283,10 @@ describe('pull', () => {
       // Its own uncommitted ticket is not handed out, not even to itself.
       expect((await pull(station, start)).changes.filter((c) => c.table === 'queue_tickets')).toEqual([]);
       await station.query('COMMIT');
+      // Row-level security: the station's reads carry its session.
+      await beginAs(station, reception.token);
       const tickets = await pullUntil(station, start, (c) => c.length > 0, ['queue_tickets']);
+      await station.query('COMMIT');
       expect(tickets.map((c) => c.row?.patient_id)).toEqual([patient]);
     } finally {
       await station.end();

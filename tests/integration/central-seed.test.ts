@@ -35,7 +35,7 @@ describe('demo chain', () => {
               (SELECT count(*)::int FROM clinic.patients p WHERE p.clinic_id = c.id) AS patients
          FROM clinic.clinics c ORDER BY c.code`,
     );
-    const roles = ['receptionist', 'nurse', 'doctor', 'doctor', 'doctor', 'clinic_admin'].sort();
+    const roles = ['receptionist', 'nurse', 'doctor', 'doctor', 'doctor', 'clinic_admin', 'display'].sort();
     const rooms = ['R1 Room 1', 'R2 Room 2', 'R3 Room 3'];
     expect(rows).toEqual([
       { code: 'GFC-BDK', has_gst: true, has_address: true, doctors: 3, rooms, roles, patients: 500 },
@@ -49,7 +49,7 @@ describe('demo chain', () => {
       const { rows } = await admin.query<{ code: string; username: string; role: string }>(
         `SELECT c.code, u.username, u.role FROM clinic.users u JOIN clinic.clinics c ON c.id = u.clinic_id`,
       );
-      expect(rows).toHaveLength(12);
+      expect(rows).toHaveLength(14);
       for (const [i, row] of rows.entries()) {
         const stationRole = row.role === 'doctor' ? 'consult' : 'display';
         const session = await signIn(station, row.code, row.username, `SEED-CHECK-${i}`, stationRole, DEMO_PASSWORD);

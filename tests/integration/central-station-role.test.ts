@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { failure, stationClient } from '../support/central';
+import { beginAs, failure, signIn, stationClient } from '../support/central';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
 // What a station (SET ROLE clinic_station) may do at the centre: read (without secrets) and call procedures.
@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db';
 const PROCEDURES = [
   'clinic.call_next',
   'clinic.call_ticket',
+  'clinic.clinic_by_code',
   'clinic.complete_ticket',
   'clinic.current_session',
   'clinic.issue_ticket',
@@ -17,6 +18,7 @@ const PROCEDURES = [
   'clinic.register_patient',
   'clinic.sign_in',
   'clinic.skip_ticket',
+  'sync.protocol',
   'sync.pull',
 ];
 
@@ -79,6 +81,9 @@ describe('clinic_station', () => {
   });
 
   test('reads what stations need', async () => {
+    // Row-level security: reads carry a signed-in session, as every station transaction does.
+    const session = await signIn(station, 'GFC-BDK', 'reception', 'ROLE-CHECK-1', 'reception');
+    await beginAs(station, session.token);
     const { rows } = await station.query(
       `SELECT p.id, p.nric_hash, p.nric_masked, p.full_name, p.sync_seq, u.username, u.role
          FROM clinic.patients p JOIN clinic.users u ON u.clinic_id = p.clinic_id LIMIT 1`,
@@ -88,6 +93,7 @@ describe('clinic_station', () => {
       await station.query(`SELECT * FROM clinic.${table} LIMIT 1`);
     }
     await station.query('SELECT * FROM sync.changes LIMIT 1');
+    await station.query('COMMIT');
   });
 
   test('may execute exactly the procedures, not the helpers behind them', async () => {

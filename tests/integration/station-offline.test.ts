@@ -99,21 +99,33 @@ describe('stations offline and back', () => {
     expect(calls.rows).toEqual([{ kind: 'call' }]);
   });
 
-  it('shows a refusal the cache could not foresee and takes the optimistic change back', async () => {
+  it('acknowledges a refusal the cache could not foresee, undoes it, lists it for attention, and carries on with the rest', async () => {
     // Both desks register the same NRIC while cut off from each other: the second to reach the centre is refused.
     proxy.cut();
     const person = { nric: 'S7712345H', fullName: 'Lee Mei Ling', dateOfBirth: '1977-03-14', gender: 'female' as const };
     const first = await deskA.handle('patients.register', person);
     const second = await deskB.handle('patients.register', person);
     expect(first.pending && second.pending).toBe(true);
+    const queued = new Set((await deskB.handle('queue.today', {})).map((t) => t.patientId));
+    const someoneElse = (await deskB.handle('patients.search', { query: 'lim', limit: 50 })).find((p) => !p.pending && !queued.has(p.id))!;
+    const laterTicket = await deskB.handle('queue.issueTicket', { patientId: someoneElse.id, urgent: false });
     proxy.restore();
     await deskA.requestSync();
     await waitFor(async () => (await deskB.handle('sync.status', {})).pending === 0, 'desk B to hear the refusal', 30_000);
+
     const onB = await deskB.handle('patients.search', { query: 'S7712345H', limit: 5 });
     expect(onB.map((p) => p.id)).not.toContain(second.id);
-    const rejection = deskB.cache.rejectionOf(
-      deskB.cache.db.prepare('SELECT request_key FROM rejections ORDER BY id DESC LIMIT 1').pluck().get() as string,
-    );
-    expect(rejection?.message).toMatch(/already registered/);
+    const attention = await deskB.handle('sync.attention', {});
+    expect(attention).toHaveLength(1);
+    expect(attention[0]).toMatchObject({ what: 'Registration of Lee Mei Ling (S****345H)' });
+    expect(attention[0]!.reason).toMatch(/already registered/);
+    expect(attention[0]!.action).toMatch(/check the current record/);
+    expect((await deskB.handle('sync.status', {})).attention).toBe(1);
+    const { rows } = await central.query('SELECT status FROM clinic.queue_tickets WHERE id = $1', [laterTicket.id]);
+    expect(rows).toEqual([{ status: 'waiting' }]);
+
+    await deskB.handle('sync.dismiss', { id: attention[0]!.id });
+    expect(await deskB.handle('sync.attention', {})).toEqual([]);
+    expect((await deskB.handle('sync.status', {})).attention).toBe(0);
   });
 });

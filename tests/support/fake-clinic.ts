@@ -2,7 +2,9 @@ import { ageOn, clinicDay } from '../../src/shared/clinic-day';
 import {
   ApiError,
   parseInput,
+  syncStatusSchema,
   type Appointment,
+  type AttentionItem,
   type ClinicApi,
   type DisplayCall,
   type EventName,
@@ -20,6 +22,7 @@ import {
 import { maskNric, normalizeNric, nricCheckLetter, describeNricProblem, type NricPrefix } from '../../src/shared/nric';
 import { orderQueue, priorityFor } from '../../src/shared/queue-order';
 import { formatTicketNumber } from '../../src/shared/ticket-number';
+import { fakeDeviceHandlers } from './fake-devices';
 
 /**
  * An in-memory station for renderer screenshots and component tests: it keeps the contract's
@@ -34,6 +37,8 @@ export interface FakeClinicOptions {
   /** 'busy' fills the day with patients, tickets and calls; 'empty' starts the day with none. */
   scenario?: 'busy' | 'empty';
   sync?: Partial<SyncStatus>;
+  /** Refusals from the centre waiting for someone to look at them. */
+  attention?: Omit<AttentionItem, 'id' | 'at'>[];
   /** The instant the fake treats as now; defaults to the real clock. */
   now?: string;
 }
@@ -151,11 +156,12 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
   });
   const patient = (i: number) => patients[i]!;
 
+  let attention: AttentionItem[] = (options.attention ?? []).map((item, i) => ({ id: i + 1, at: minutesAgo(3 + i), ...item }));
   const tickets: FakeTicket[] = [];
   const calls: DisplayCall[] = [];
   const appointments: Appointment[] = [];
   let deskSeq = 0;
-  let sync: SyncStatus = { online: true, pending: 0, lastSyncedAt: minutesAgo(0.2), lastError: null, ...options.sync };
+  let sync: SyncStatus = syncStatusSchema.parse({ online: true, pending: 0, lastSyncedAt: minutesAgo(0.2), lastError: null, ...options.sync });
 
   function addTicket(p: Patient, at: string, extra: Partial<FakeTicket> = {}): FakeTicket {
     const ticket: FakeTicket = {
@@ -275,6 +281,7 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
 
   type Handlers = { [M in MethodName]: (input: ReturnType<typeof parseInput<M>>) => MethodOutput<M> };
   const handlers: Handlers = {
+    ...fakeDeviceHandlers(nowIso, emit),
     'station.info': () => station,
     'session.signIn': ({ username, password }) => {
       const user = users[username.toLowerCase()];
@@ -384,6 +391,13 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
       };
     },
     'sync.status': () => sync,
+    'sync.attention': () => attention,
+    'sync.dismiss': ({ id }) => {
+      attention = attention.filter((item) => item.id !== id);
+      sync = { ...sync, attention: attention.length };
+      emit('sync.status', sync);
+      return { ok: true as const };
+    },
   };
 
   const api = {

@@ -270,6 +270,16 @@ const shots: Shot[] = [
     },
   },
   { name: 'display-empty-1920', fake: { role: 'display', scenario: 'empty' }, viewport: LARGE },
+  {
+    name: 'devices-reception',
+    fake: { role: 'reception', signedIn: true },
+    viewport: LARGE,
+    act: async (page) => {
+      await page.getByTestId('devices-open').click();
+      await page.getByTestId('print-preview').first().waitFor();
+      await page.getByTestId('print-job').first().waitFor();
+    },
+  },
 ];
 
 async function fillRegistration(page: Page, nric: string): Promise<void> {

@@ -25,6 +25,7 @@ export interface TestStationOptions {
   /** Reuse a station folder to restart the same "PC". */
   dataDir?: string;
   pollIntervalMs?: number;
+  initialPageSize?: number;
 }
 
 export async function startStation(options: TestStationOptions): Promise<StationCore> {
@@ -37,8 +38,11 @@ export async function startStation(options: TestStationOptions): Promise<Station
     centralUrl: options.centralUrl,
     crypto: await testCrypto(),
     pollIntervalMs: options.pollIntervalMs ?? 1000,
+    initialPageSize: options.initialPageSize,
   });
   await core.start();
+  // Row-level security shows a display nothing without a session: sign its device account in, as the demo does.
+  if (options.role === 'display') await core.handle('session.signIn', { username: 'display', password: 'demo1234' });
   return core;
 }
 

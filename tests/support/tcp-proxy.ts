@@ -33,7 +33,12 @@ export class TcpProxy {
     });
     this.server = server;
     await new Promise<void>((ready) => server.listen(0, '127.0.0.1', () => ready()));
-    return (server.address() as AddressInfo).port;
+    return this.port;
+  }
+
+  get port(): number {
+    if (!this.server) throw new Error('The proxy is not listening yet.');
+    return (this.server.address() as AddressInfo).port;
   }
 
   cut(): void {

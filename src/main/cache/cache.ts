@@ -9,7 +9,7 @@ import {
 } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { CentralError } from '../../sync/central';
-import type { Change, ChangeSink, FeedCursor, Row } from '../../sync/pull';
+import type { Change, ChangeSink, FeedCursor, InitialSync, PartitionDigest, Row } from '../../sync/pull';
 import type { OutboxEntry, OutboxStore } from '../../sync/push';
 import { syncedTables, type SyncedTableName } from '../../sync/tables';
 import { migrateCache } from './migrations';
@@ -42,6 +42,9 @@ const primaryKeys: Record<SyncedTableName, string[]> = {
   queue_tickets: ['clinic_id', 'id'],
   queue_calls: ['clinic_id', 'id'],
 };
+
+/** Tables a station writes optimistically; they carry a `pending` flag until the centre answers. */
+const writableTables = new Set<SyncedTableName>(['patients', 'appointments', 'queue_tickets', 'queue_calls']);
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}(:?\d{2})?|Z)$/;
 
@@ -153,6 +156,19 @@ export class Cache implements ChangeSink, OutboxStore {
     return this.get(this.q.selectFrom('rejections').selectAll().where('request_key', '=', requestKey));
   }
 
+  rejections(): CacheSchema['rejections'][] {
+    return this.all(this.q.selectFrom('rejections').selectAll().where('dismissed_at', 'is', null).orderBy('id', 'desc'));
+  }
+
+  rejectionCount(): number {
+    return Number(this.get(this.q.selectFrom('rejections').select((eb) => eb.fn.countAll<number>().as('n')).where('dismissed_at', 'is', null))?.n ?? 0);
+  }
+
+  /** Kept, not deleted: what the centre refused stays on record for the clinic manager. */
+  dismissRejection(id: number): void {
+    this.run(this.q.updateTable('rejections').set({ dismissed_at: new Date().toISOString() }).where('id', '=', id));
+  }
+
   isQueued(requestKey: string): boolean {
     return this.get(this.q.selectFrom('outbox').select('seq').where('request_key', '=', requestKey)) !== undefined;
   }
@@ -239,16 +255,56 @@ export class Cache implements ChangeSink, OutboxStore {
     return raw ? (JSON.parse(raw) as FeedCursor) : null;
   }
 
-  applySnapshot(tables: { table: SyncedTableName; rows: Row[] }[], cursor: FeedCursor): void {
-    const summary: AppliedSummary = { tables: new Set(), newCalls: [] };
+  readInitialSync(): InitialSync | null {
+    const raw = this.getMeta('initial_sync');
+    return raw ? (JSON.parse(raw) as InitialSync) : null;
+  }
+
+  saveInitialPage(table: SyncedTableName, rows: Row[], progress: InitialSync): void {
     this.transaction(() => {
-      for (const { table, rows } of tables) {
-        summary.tables.add(table);
-        for (const row of rows) this.writeRow(table, row, { mode: 'pull' });
-      }
-      this.setMeta('feed_cursor', JSON.stringify(cursor));
+      for (const row of rows) this.writeRow(table, row, { mode: 'pull' });
+      this.setMeta('initial_sync', JSON.stringify(progress));
     });
-    this.onApplied(summary);
+    if (rows.length) this.onApplied({ tables: new Set([table]), newCalls: [] });
+  }
+
+  finishInitialSync(cursor: FeedCursor): void {
+    this.transaction(() => {
+      this.setMeta('feed_cursor', JSON.stringify(cursor));
+      this.setMeta('initial_sync', null);
+    });
+  }
+
+  localDigests(table: SyncedTableName, since: string | null): PartitionDigest[] {
+    const window = syncedTables[table].window;
+    const filter = window && since ? `WHERE ${window.column} >= @since` : '';
+    return this.db
+      .prepare(
+        `SELECT substr(id, 1, 1) AS partition, count(*) AS count,
+                CAST(coalesce(sum(sync_seq), 0) AS TEXT) AS sum,
+                CAST(coalesce(sum((sync_seq % 1000003) * (sync_seq % 999983)), 0) AS TEXT) AS mix
+           FROM ${table} ${filter} GROUP BY 1`,
+      )
+      .all(filter ? { since } : {}) as PartitionDigest[];
+  }
+
+  repairPartition(table: SyncedTableName, partition: string, since: string | null, rows: Row[]): boolean {
+    const summary: AppliedSummary = { tables: new Set([table]), newCalls: [] };
+    const repaired = this.transaction(() => {
+      if (this.pendingCount() > 0) return false;
+      const window = syncedTables[table].window;
+      const keep = new Set(rows.map((row) => String(row.id)));
+      const local = this.db
+        .prepare(`SELECT id FROM ${table} WHERE substr(id, 1, 1) = @partition${window && since ? ` AND ${window.column} >= @since` : ''}`)
+        .pluck()
+        .all(window && since ? { partition, since } : { partition }) as string[];
+      const remove = this.db.prepare(`DELETE FROM ${table} WHERE id = ?`);
+      for (const id of local) if (!keep.has(id)) remove.run(id);
+      for (const row of rows) this.writeRow(table, row, { mode: 'ack' });
+      return true;
+    });
+    if (repaired) this.onApplied(summary);
+    return repaired;
   }
 
   applyChanges(changes: Change[], cursor: FeedCursor): boolean {
@@ -287,7 +343,7 @@ export class Cache implements ChangeSink, OutboxStore {
     if (values.sync_seq === null) values.sync_seq = 0;
     values.sync_seq = Number(values.sync_seq);
     if (table === 'patients') values.phone_digits = typeof values.phone === 'string' ? values.phone.replace(/\D/g, '') : null;
-    if (table !== 'clinics' && table !== 'doctors' && table !== 'rooms') values.pending = options.pending ? 1 : 0;
+    if (writableTables.has(table)) values.pending = options.pending ? 1 : 0;
 
     if (options.mode === 'pull') {
       const tomb = this.db.prepare('SELECT sync_seq FROM tombstones WHERE table_name = ? AND id = ?').get(table, values.id) as
@@ -312,7 +368,8 @@ export class Cache implements ChangeSink, OutboxStore {
       const keys = primaryKeys[table];
       const updates = columns.filter((c) => !keys.includes(c)).map((c) => `${c} = excluded.${c}`);
       const guard = {
-        pull: ` WHERE excluded.sync_seq > ${table}.sync_seq`,
+        // A row with a local write still waiting in the outbox is never overwritten by the centre.
+        pull: ` WHERE excluded.sync_seq > ${table}.sync_seq${writableTables.has(table) ? ` AND ${table}.pending = 0` : ''}`,
         ack: ` WHERE excluded.sync_seq >= ${table}.sync_seq OR ${table}.pending = 1`,
         local: '',
       }[mode];

@@ -102,6 +102,30 @@ export const localMigrations: readonly string[] = [
     PRIMARY KEY (service_date, desk_letter)
   ) STRICT;
   `,
+  `
+  ALTER TABLE rejections ADD COLUMN dismissed_at TEXT;
+  `,
+  // Devices: configured printers and queue boards, and the persisted print queue (issue 5).
+  `
+  CREATE TABLE printers (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('serial', 'tcp')),
+    address TEXT NOT NULL, baud_rate INTEGER, paper_width INTEGER NOT NULL CHECK (paper_width IN (58, 80)),
+    encoding TEXT NOT NULL CHECK (encoding IN ('gb18030', 'cp437')), created_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE print_jobs (
+    id TEXT PRIMARY KEY, printer_id TEXT NOT NULL, document TEXT NOT NULL, title TEXT NOT NULL,
+    markup TEXT NOT NULL, paper_width INTEGER NOT NULL, encoding TEXT NOT NULL, bytes BLOB NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'printing', 'printed', 'cancelled')),
+    attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, created_at TEXT NOT NULL, printed_at TEXT
+  ) STRICT;
+  CREATE INDEX print_jobs_waiting ON print_jobs (printer_id, status, created_at);
+
+  CREATE TABLE boards (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, driver TEXT NOT NULL, transport TEXT NOT NULL CHECK (transport IN ('serial', 'tcp')),
+    address TEXT NOT NULL, baud_rate INTEGER, created_at TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export function migrateCache(db: BetterSqlite3.Database): { from: number; to: number } {

@@ -102,6 +102,7 @@ export interface CacheSchema {
     code: string;
     message: string;
     created_at: string;
+    dismissed_at: string | null;
   };
   desk_counters: { service_date: string; desk_letter: string; last_seq: number };
 }

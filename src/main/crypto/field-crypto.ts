@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /*
@@ -56,6 +56,8 @@ interface KeyFile {
   kek: string;
   hmac: string;
   createdAt: string;
+  /** KEKs replaced by rotation: kept to unwrap DEKs not yet re-wrapped, never used to wrap. */
+  retired?: { kid: string; kek: string; retiredAt: string }[];
 }
 
 function decodeKey(b64: unknown, name: string, path: string): Buffer {
@@ -70,6 +72,7 @@ export class LocalKeyFileProvider implements KeyProvider {
     readonly keyId: string,
     private readonly kek: Buffer,
     private readonly hmacKey: Buffer,
+    private readonly retired: ReadonlyMap<string, Buffer> = new Map(),
   ) {}
 
   /** Opens the key file, creating it with fresh random keys when it does not exist yet. */
@@ -97,7 +100,8 @@ export class LocalKeyFileProvider implements KeyProvider {
     if (parsed.v !== 1 || typeof parsed.kid !== 'string' || parsed.kid === '') {
       throw new Error(`Key file ${path} is damaged: missing version or key id.`);
     }
-    return new LocalKeyFileProvider(parsed.kid, decodeKey(parsed.kek, 'kek', path), decodeKey(parsed.hmac, 'hmac', path));
+    const retired = new Map((parsed.retired ?? []).map((r) => [r.kid, decodeKey(r.kek, `retired kek ${r.kid}`, path)] as const));
+    return new LocalKeyFileProvider(parsed.kid, decodeKey(parsed.kek, 'kek', path), decodeKey(parsed.hmac, 'hmac', path), retired);
   }
 
   async wrapKey(dek: Buffer): Promise<string> {
@@ -107,17 +111,18 @@ export class LocalKeyFileProvider implements KeyProvider {
   }
 
   async unwrapKey(wrapped: string, keyId: string): Promise<Buffer> {
-    if (keyId !== this.keyId) {
+    const kek = keyId === this.keyId ? this.kek : this.retired.get(keyId);
+    if (!kek) {
       throw new Error(`This value was encrypted with key ${keyId}, but this station holds key ${this.keyId}.`);
     }
     const raw = Buffer.from(wrapped, 'base64');
     if (raw.length <= IV_BYTES + TAG_BYTES) throw new Error('The wrapped data key is truncated.');
     return gcmDecrypt(
-      this.kek,
+      kek,
       raw.subarray(0, IV_BYTES),
       raw.subarray(IV_BYTES + TAG_BYTES),
       raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES),
-      Buffer.from(this.keyId),
+      Buffer.from(keyId),
     );
   }
 
@@ -151,6 +156,28 @@ async function createKeyFile(path: string): Promise<string> {
   } finally {
     await unlink(tmp);
   }
+}
+
+/**
+ * Key rotation, step 1: a new KEK becomes current and the old one is kept as retired, in one atomic replace of the
+ * file. Step 2 (rotate-keys) re-wraps every stored DEK; values are never re-encrypted, so the NRIC plaintext is
+ * never handled. The lookup (HMAC) key is not rotated here: that would need every value decrypted and re-hashed.
+ */
+export async function rotateLocalKeyFile(path: string): Promise<{ oldKeyId: string; newKeyId: string }> {
+  await LocalKeyFileProvider.open(path); // validates the file and its mode first
+  const current = JSON.parse(await readFile(path, 'utf8')) as KeyFile;
+  const now = new Date().toISOString();
+  const next: KeyFile = {
+    ...current,
+    kid: `local-${randomUUID()}`,
+    kek: randomBytes(KEY_BYTES).toString('base64'),
+    createdAt: now,
+    retired: [...(current.retired ?? []), { kid: current.kid, kek: current.kek, retiredAt: now }],
+  };
+  const tmp = `${path}.${randomUUID()}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600, flag: 'wx', flush: true });
+  await rename(tmp, path);
+  return { oldKeyId: current.kid, newKeyId: next.kid };
 }
 
 const TAMPERED = 'Could not decrypt the value: it was altered, or it was encrypted with a different key.';
@@ -215,6 +242,24 @@ export class FieldCrypto {
     } catch {
       throw new Error(TAMPERED);
     }
+  }
+
+  /** The key id an envelope was wrapped with. */
+  keyIdOf(envelopeText: string): string {
+    return parseEnvelope(envelopeText).kid;
+  }
+
+  /** The same ciphertext with its DEK wrapped by the current KEK (key rotation); unchanged if already current. */
+  async rewrap(envelopeText: string): Promise<string> {
+    const e = parseEnvelope(envelopeText);
+    if (e.kid === this.provider.keyId) return envelopeText;
+    const dek = await this.provider.unwrapKey(e.dek, e.kid);
+    const next: Envelope = { ...e, kid: this.provider.keyId, dek: await this.provider.wrapKey(dek) };
+    return JSON.stringify(next);
+  }
+
+  get currentKeyId(): string {
+    return this.provider.keyId;
   }
 
   /** Hex HMAC-SHA256 of `${kind}:${normalized}`; the kind keeps an NRIC and a phone number from ever colliding. */

@@ -16,7 +16,7 @@ protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: t
 
 const { values } = parseArgs({
   args: process.argv.slice(app.isPackaged ? 1 : 2),
-  options: { 'data-dir': { type: 'string' }, reset: { type: 'boolean', default: false } },
+  options: { 'data-dir': { type: 'string' }, reset: { type: 'boolean', default: false }, 'display-monitor': { type: 'string' } },
   strict: false,
 });
 
@@ -42,9 +42,17 @@ function stationFor(event: IpcMainInvokeEvent): DemoStation {
   return station;
 }
 
+/**
+ * The waiting-room screen goes on the monitor the clinic chose (--display-monitor N, counted from 1
+ * in the order the OS lists them), else on the first one that is not the desk's own, else on the
+ * only one there is. Called again whenever a monitor comes or goes, so unplugging the TV and
+ * plugging it back in puts the board back on it.
+ */
 function placeDisplayWindow(window: BrowserWindow): void {
   const primary = screen.getPrimaryDisplay();
-  const target = screen.getAllDisplays().find((d) => d.id !== primary.id) ?? primary;
+  const all = screen.getAllDisplays();
+  const chosen = Number(values['display-monitor']);
+  const target = (Number.isInteger(chosen) && chosen >= 1 ? all[chosen - 1] : undefined) ?? all.find((d) => d.id !== primary.id) ?? primary;
   window.setFullScreen(false);
   window.setBounds(target.bounds);
   window.setFullScreen(true);

@@ -1,8 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
+import { defaultAnnouncementSettings } from '../../shared/announcement';
 import type { DisplayCall } from '../../shared/contract';
 import { createAnnouncer, type Announcer, type AnnouncerState } from '../announcer';
 import { formatClock, formatDay } from '../format';
 import { useApi, useInterval, useLoad, useNow, useStationEvent } from '../hooks';
+import { DevicesButton } from './Devices';
 
 /** A safety net only: the board refetches on every call and queue event. */
 const BOARD_POLL_MS = 30_000;
@@ -21,10 +23,23 @@ export function Display() {
   useInterval(reload, BOARD_POLL_MS);
   useStationEvent('queue.changed', reload);
 
-  const announcer = useRef<Announcer | null>(null);
-  const [sound, setSound] = useState<AnnouncerState>({ announcing: false, soundBlocked: false });
+  const voice = useLoad(() => api.call('announcements.settings', {}));
+  const voiceSettings = useRef(voice.data);
   useEffect(() => {
-    const created = createAnnouncer();
+    voiceSettings.current = voice.data;
+  }, [voice.data]);
+  useInterval(voice.reload, BOARD_POLL_MS);
+
+  const announcer = useRef<Announcer | null>(null);
+  const [sound, setSound] = useState<AnnouncerState>({ announcing: false, speaking: null, soundBlocked: false });
+  useEffect(() => {
+    const created = createAnnouncer({
+      settings: () => voiceSettings.current ?? { ...defaultAnnouncementSettings, overrides: [] },
+      recording: async (key) => {
+        const [language, clip] = key.split('/') as [never, string];
+        return (await api.call('announcements.clip', { language, clip })).url;
+      },
+    });
     announcer.current = created;
     const unsubscribe = created.subscribe(() => setSound(created.state()));
     created.enableSound();
@@ -33,7 +48,7 @@ export function Display() {
       created.dispose();
       announcer.current = null;
     };
-  }, []);
+  }, [api]);
 
   const [flashId, setFlashId] = useState<string | null>(null);
   const announced = useRef<string[]>([]);
@@ -111,6 +126,14 @@ export function Display() {
         </ol>
       </footer>
 
+      {sound.speaking && (
+        <div className="display-caption" lang={sound.speaking.language} data-testid="announcement-caption" data-language={sound.speaking.language}>
+          {sound.speaking.text}
+        </div>
+      )}
+      <div className="display-devices">
+        <DevicesButton quiet />
+      </div>
       {sound.soundBlocked && <div className="display-sound">Sound is off: tap the screen once to turn on announcements</div>}
       {board.error && (
         <div className="display-error" role="alert" data-testid="display-error">

@@ -9,6 +9,7 @@ import { useToast } from '../toasts';
 import { PatientSearch } from './PatientSearch';
 import { QueueRow, QueueSummary, sortForReception } from './QueueList';
 import { RegisterPatient } from './RegisterPatient';
+import { TicketPrintout } from './Devices';
 
 export function Reception({ station, session, onSignedOut }: { station: StationInfo; session: Session; onSignedOut: () => void }) {
   const api = useApi();
@@ -231,6 +232,7 @@ function IssuedTicket({ ticket, onDone }: { ticket: Ticket; onDone: () => void }
         {ticket.kind === 'appointment' && <span className="badge badge-appointment">Appointment</span>}
         {ticket.pending && <PendingMarker what="ticket" />}
       </div>
+      <TicketPrintout ticketId={ticket.id} />
       <button type="button" className="btn btn-secondary" onClick={onDone}>
         Next patient
       </button>

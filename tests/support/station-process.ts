@@ -1,0 +1,66 @@
+import { StationCore } from '../../src/main/station';
+import { openLocalKeyFile } from '../../src/main/crypto/field-crypto';
+import type { StationRole } from '../../src/shared/contract';
+
+/*
+ * One station as its own OS process, so fault tests can kill -9 it for real. Configured by
+ * STATION_CONFIG (JSON); driven by IPC messages {id, method, input} answered with {id, ok, value|error};
+ * forwards sync.status events as {event: 'sync.status', payload}.
+ */
+interface ProcessConfig {
+  dataDir: string;
+  stationCode: string;
+  role: StationRole;
+  clinicCode: string;
+  roomCode?: string;
+  centralUrl: string;
+  keyFile: string;
+  initialPageSize?: number;
+}
+
+interface Request {
+  id: number;
+  method: string;
+  input: unknown;
+}
+
+const config = JSON.parse(process.env.STATION_CONFIG ?? '{}') as ProcessConfig;
+const send = (message: unknown) => process.send?.(message);
+
+const core = new StationCore({
+  dataDir: config.dataDir,
+  stationCode: config.stationCode,
+  role: config.role,
+  clinicCode: config.clinicCode,
+  roomCode: config.roomCode,
+  centralUrl: config.centralUrl,
+  crypto: await openLocalKeyFile(config.keyFile),
+  pollIntervalMs: 500,
+  initialPageSize: config.initialPageSize,
+});
+core.on('sync.status', (payload) => send({ event: 'sync.status', payload }));
+
+process.on('message', (raw) => {
+  const request = raw as Request;
+  const run = async () => {
+    if (request.method === 'requestSync') return core.requestSync();
+    if (request.method === 'registerMany') {
+      const people = request.input as Parameters<StationCore['registerPatient']>[0][];
+      for (const person of people) await core.handle('patients.register', person);
+      return people.length;
+    }
+    return core.handle(request.method as never, request.input);
+  };
+  run().then(
+    (value) => send({ id: request.id, ok: true, value }),
+    (error: unknown) => send({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
+  );
+});
+
+core.start().then(
+  () => send({ event: 'started' }),
+  (error: unknown) => {
+    send({ event: 'failed', error: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  },
+);
