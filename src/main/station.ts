@@ -69,6 +69,9 @@ interface StoredSession {
 
 type TicketRow = CacheSchema['queue_tickets'];
 
+/** How long sign-in waits for a first load before letting the person in with a progress bar. */
+const FIRST_LOAD_WAIT_MS = 5000;
+
 const RECEPTION_ROLES = ['receptionist', 'nurse', 'clinic_admin', 'chain_admin'];
 
 /**
@@ -299,9 +302,10 @@ export class StationCore {
       this.cache.setMeta('desk_letter', result.station.desk_letter);
       this.cache.restampSessions(result.token);
     });
-    // Row-level security lets the first load start only now; the station is ready once it has the clinic's data.
-    if (!this.cache.readCursor()) await this.requestSync();
-    else void this.requestSync();
+    // Row-level security lets the first load start only now. A small clinic is ready before the
+    // person's first click; a big one shows its progress bar instead of holding the sign-in screen.
+    const sync = this.requestSync();
+    if (!this.cache.readCursor()) await Promise.race([sync, new Promise((resolve) => setTimeout(resolve, FIRST_LOAD_WAIT_MS).unref())]);
     return session;
   }
 

@@ -6,6 +6,7 @@ import { openLocalKeyFile } from '../../src/main/crypto/field-crypto';
 import { databaseFactory, type BenchContext } from './context';
 import { benchCallToDisplay } from './queue';
 import { benchDevices } from './devices';
+import { benchSync } from './sync';
 
 /*
  * npm run bench: one JSON line per metric, each beside a baseline measured in the same run on the
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
     const ctx: BenchContext = { workDir, crypto, newDatabase: databaseFactory(server.url, crypto) };
     if (wanted('queue')) await benchCallToDisplay(ctx, CALLS);
     if (wanted('devices')) await benchDevices();
+    if (wanted('sync')) await benchSync(ctx);
   } finally {
     await server.stop();
     rmSync(workDir, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import { physicalLimitBaseline } from './sync-scale';
 import { TcpProxy } from '../support/tcp-proxy';
 import { notifyRoundTrips, type BenchContext } from './context';
 import { emit, percentile } from './report';
-import { normalizeNric } from '../../src/shared/nric';
+import { maskNric, nricIdType, normalizeNric } from '../../src/shared/nric';
 
 /*
  * Issue 4's numbers: initial sync against its physical limit, incremental apply with a million
@@ -57,6 +57,7 @@ export async function benchSync(ctx: BenchContext): Promise<void> {
     const sampler = setInterval(() => {
       rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
     }, 20);
+    // Signing in starts the load, so the clock starts before it (one bcrypt check, a few ms of a multi-second load).
     const started = performance.now();
     await big.handle('session.signIn', { username: 'reception', password: 'demo1234' });
     await big.requestSync();
@@ -76,6 +77,9 @@ export async function benchSync(ctx: BenchContext): Promise<void> {
     const batch = (await feed.query<{ result: { changes: Change[] } }>('SELECT sync.pull($1::uuid, $2::xid8, $3::bigint, NULL, 5000) AS result', [clinicId, cursor.xid, cursor.seq]))[0]!.result.changes;
     await feed.close();
     const empty = new Cache(join(ctx.workDir, 'empty.sqlite'));
+    // Warm the empty cache's prepared statements the way the big one's are, then empty it again.
+    empty.applyChanges(batch, { xid: batch.at(-1)!.xid, seq: batch.at(-1)!.seq });
+    empty.db.exec('DELETE FROM patients; DELETE FROM tombstones;');
     const emptyStart = performance.now();
     empty.applyChanges(batch, { xid: batch.at(-1)!.xid, seq: batch.at(-1)!.seq });
     const emptyMs = performance.now() - emptyStart;
@@ -119,8 +123,8 @@ export async function benchSync(ctx: BenchContext): Promise<void> {
         id: randomUUID(),
         nric_hash: await ctx.crypto.lookupHash('nric', nric),
         nric_enc: await ctx.crypto.encrypt(nric),
-        nric_masked: `${nric[0]}****${nric.slice(-4)}`,
-        id_type: 'NRIC',
+        nric_masked: maskNric(nric),
+        id_type: nricIdType(nric),
         full_name: p.fullName,
         date_of_birth: p.dateOfBirth,
         gender: p.gender,

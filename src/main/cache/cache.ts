@@ -67,7 +67,7 @@ function toCacheValue(value: unknown): unknown {
 export class Cache implements ChangeSink, OutboxStore {
   readonly db: Database.Database;
   readonly q: Kysely<CacheSchema>;
-  private readonly upserts = new Map<string, Database.Statement>();
+  private readonly statements = new Map<string, Database.Statement>();
   private onApplied: (summary: AppliedSummary) => void = () => undefined;
 
   constructor(readonly file: string) {
@@ -93,17 +93,17 @@ export class Cache implements ChangeSink, OutboxStore {
 
   all<R>(query: Compilable<R>): R[] {
     const compiled = query.compile();
-    return this.db.prepare(compiled.sql).all(...(compiled.parameters as unknown[])) as R[];
+    return this.statement(compiled.sql).all(...(compiled.parameters as unknown[])) as R[];
   }
 
   get<R>(query: Compilable<R>): R | undefined {
     const compiled = query.compile();
-    return this.db.prepare(compiled.sql).get(...(compiled.parameters as unknown[])) as R | undefined;
+    return this.statement(compiled.sql).get(...(compiled.parameters as unknown[])) as R | undefined;
   }
 
   run(query: Compilable<unknown>): Database.RunResult {
     const compiled = query.compile();
-    return this.db.prepare(compiled.sql).run(...(compiled.parameters as unknown[]));
+    return this.statement(compiled.sql).run(...(compiled.parameters as unknown[]));
   }
 
   transaction<T>(work: () => T): T {
@@ -262,7 +262,10 @@ export class Cache implements ChangeSink, OutboxStore {
 
   saveInitialPage(table: SyncedTableName, rows: Row[], progress: InitialSync): void {
     this.transaction(() => {
-      for (const row of rows) this.writeRow(table, row, { mode: 'pull' });
+      if (this.getMeta('fts_deferred') === null) this.setMeta('fts_deferred', '1');
+      // A first load has nothing deleted yet to guard against; looking up every row would only cost.
+      const noTombstones = !this.hasTombstones();
+      for (const row of rows) this.writeRow(table, row, { mode: 'pull', noTombstones });
       this.setMeta('initial_sync', JSON.stringify(progress));
     });
     if (rows.length) this.onApplied({ tables: new Set([table]), newCalls: [] });
@@ -270,9 +273,17 @@ export class Cache implements ChangeSink, OutboxStore {
 
   finishInitialSync(cursor: FeedCursor): void {
     this.transaction(() => {
+      if (this.getMeta('fts_deferred') !== null) {
+        this.db.exec("INSERT INTO patients_fts (patients_fts) VALUES ('rebuild')");
+        this.setMeta('fts_deferred', null);
+      }
       this.setMeta('feed_cursor', JSON.stringify(cursor));
       this.setMeta('initial_sync', null);
     });
+  }
+
+  private hasTombstones(): boolean {
+    return this.statement('SELECT EXISTS (SELECT 1 FROM tombstones)').pluck().get() === 1;
   }
 
   localDigests(table: SyncedTableName, since: string | null): PartitionDigest[] {
@@ -315,7 +326,7 @@ export class Cache implements ChangeSink, OutboxStore {
         if (!(change.table in syncedTables)) continue;
         const seq = Number(change.seq);
         if (change.op === 'D') {
-          this.db.prepare(`DELETE FROM ${change.table} WHERE id = ?`).run(change.id);
+          this.statement(`DELETE FROM ${change.table} WHERE id = ?`).run(change.id);
           this.db
             .prepare('INSERT INTO tombstones (table_name, id, sync_seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET sync_seq = max(sync_seq, excluded.sync_seq)')
             .run(change.table, change.id, seq);
@@ -336,7 +347,11 @@ export class Cache implements ChangeSink, OutboxStore {
    * `ack` is the centre's answer to our own request, which replaces our optimistic row; `local`
    * is an optimistic write or its undo.
    */
-  writeRow(table: SyncedTableName, image: Row, options: { mode: WriteMode; summary?: AppliedSummary; pending?: boolean }): boolean {
+  writeRow(
+    table: SyncedTableName,
+    image: Row,
+    options: { mode: WriteMode; summary?: AppliedSummary; pending?: boolean; noTombstones?: boolean },
+  ): boolean {
     const spec = syncedTables[table];
     const values: Record<string, unknown> = {};
     for (const column of spec.columns) values[column] = toCacheValue(image[column]);
@@ -345,25 +360,33 @@ export class Cache implements ChangeSink, OutboxStore {
     if (table === 'patients') values.phone_digits = typeof values.phone === 'string' ? values.phone.replace(/\D/g, '') : null;
     if (writableTables.has(table)) values.pending = options.pending ? 1 : 0;
 
-    if (options.mode === 'pull') {
-      const tomb = this.db.prepare('SELECT sync_seq FROM tombstones WHERE table_name = ? AND id = ?').get(table, values.id) as
+    if (options.mode === 'pull' && !options.noTombstones) {
+      const tomb = this.statement('SELECT sync_seq FROM tombstones WHERE table_name = ? AND id = ?').get(table, values.id) as
         | { sync_seq: number }
         | undefined;
       if (tomb && tomb.sync_seq >= (values.sync_seq as number)) return false;
     }
-    const isNewCall =
-      table === 'queue_calls' &&
-      options.summary !== undefined &&
-      !this.db.prepare('SELECT 1 FROM queue_calls WHERE id = ?').get(values.id);
+    const isNewCall = table === 'queue_calls' && options.summary !== undefined && !this.statement('SELECT 1 FROM queue_calls WHERE id = ?').get(values.id);
 
     const result = this.upsertStatement(table, Object.keys(values), options.mode).run(values);
     if (isNewCall && result.changes > 0) options.summary!.newCalls.push(values as CacheSchema['queue_calls']);
     return result.changes > 0;
   }
 
+  /** Statements are prepared once per connection: preparing costs more than running them. */
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** A table's row images always carry the same columns, so one statement per table and mode. */
   private upsertStatement(table: SyncedTableName, columns: string[], mode: WriteMode): Database.Statement {
-    const cacheKey = `${table}:${mode}:${columns.join(',')}`;
-    let statement = this.upserts.get(cacheKey);
+    const cacheKey = `${table}:${mode}`;
+    let statement = this.statements.get(cacheKey);
     if (!statement) {
       const keys = primaryKeys[table];
       const updates = columns.filter((c) => !keys.includes(c)).map((c) => `${c} = excluded.${c}`);
@@ -377,7 +400,7 @@ export class Cache implements ChangeSink, OutboxStore {
         `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')}) ` +
           `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${updates.join(', ')}${guard}`,
       );
-      this.upserts.set(cacheKey, statement);
+      this.statements.set(cacheKey, statement);
     }
     return statement;
   }

@@ -126,6 +126,31 @@ export const localMigrations: readonly string[] = [
     address TEXT NOT NULL, baud_rate INTEGER, created_at TEXT NOT NULL
   ) STRICT;
   `,
+  `
+  -- The first load writes tens of thousands of patients: keeping the trigram index in step row by
+  -- row costs more than the rows themselves, so while meta 'fts_deferred' is set the triggers stand
+  -- aside and the index is rebuilt once at the end (finishInitialSync).
+  DROP TRIGGER patients_fts_insert;
+  DROP TRIGGER patients_fts_delete;
+  DROP TRIGGER patients_fts_update;
+  CREATE TRIGGER patients_fts_insert AFTER INSERT ON patients
+  WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_deferred') BEGIN
+    INSERT INTO patients_fts (rowid, full_name, native_name, nric_masked, phone_digits)
+    VALUES (new.rowid, new.full_name, new.native_name, new.nric_masked, new.phone_digits);
+  END;
+  CREATE TRIGGER patients_fts_delete AFTER DELETE ON patients
+  WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_deferred') BEGIN
+    INSERT INTO patients_fts (patients_fts, rowid, full_name, native_name, nric_masked, phone_digits)
+    VALUES ('delete', old.rowid, old.full_name, old.native_name, old.nric_masked, old.phone_digits);
+  END;
+  CREATE TRIGGER patients_fts_update AFTER UPDATE ON patients
+  WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_deferred') BEGIN
+    INSERT INTO patients_fts (patients_fts, rowid, full_name, native_name, nric_masked, phone_digits)
+    VALUES ('delete', old.rowid, old.full_name, old.native_name, old.nric_masked, old.phone_digits);
+    INSERT INTO patients_fts (rowid, full_name, native_name, nric_masked, phone_digits)
+    VALUES (new.rowid, new.full_name, new.native_name, new.nric_masked, new.phone_digits);
+  END;
+  `,
 ];
 
 export function migrateCache(db: BetterSqlite3.Database): { from: number; to: number } {
