@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { FieldCrypto } from '../src/main/crypto/field-crypto';
 import { clinicDay } from '../src/shared/clinic-day';
 import { maskNric, nricIdType } from '../src/shared/nric';
-import { generatePeople, type Person } from './people';
+import { generatePeople, mulberry32, type Person, type Rng } from './people';
 
 /*
  * The demo chain: two clinics with doctors, rooms, staff accounts, synthetic patients and today's appointments.
@@ -96,18 +96,6 @@ const FUTURE_DAYS = 5;
 const FUTURE_APPOINTMENTS_PER_DOCTOR_DAY = 4;
 const REASONS = ['Follow-up', 'Chronic disease review', 'Fever and cough', 'Vaccination', 'Medical check-up', 'Blood test results'];
 
-type Rng = () => number;
-
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled<T>(rng: Rng, items: readonly T[]): T[] {
   const out = [...items];

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { openLocalKeyFile, type FieldCrypto } from '../src/main/crypto/field-crypto';
 import { clinicDay } from '../src/shared/clinic-day';
 import { maskNric, nricIdType } from '../src/shared/nric';
-import { generatePeople, type Person } from './people';
+import { generatePeople, mulberry32, type Person, type Rng } from './people';
 
 /*
  * Scale data for issue 4's benchmarks and fault tests: 100,000 patients and 300,000 appointments in one clinic of
@@ -71,18 +71,6 @@ const SLOTS_PER_DAY = 52;
 const DENSITY = 0.8;
 const REASONS = ['Follow-up', 'Chronic disease review', 'Fever and cough', 'Vaccination', 'Medical check-up', 'Blood test results', null];
 
-type Rng = () => number;
-
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DAY_MS = 86_400_000;
 /** Midnight of a Singapore day as a UTC epoch (Singapore is UTC+8 all year). */

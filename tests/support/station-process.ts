@@ -1,30 +1,19 @@
 import { StationCore } from '../../src/main/station';
 import { openLocalKeyFile } from '../../src/main/crypto/field-crypto';
-import type { StationRole } from '../../src/shared/contract';
+import type { ChildStationConfig } from './station-child';
 
 /*
  * One station as its own OS process, so fault tests can kill -9 it for real. Configured by
  * STATION_CONFIG (JSON); driven by IPC messages {id, method, input} answered with {id, ok, value|error};
  * forwards sync.status events as {event: 'sync.status', payload}.
  */
-interface ProcessConfig {
-  dataDir: string;
-  stationCode: string;
-  role: StationRole;
-  clinicCode: string;
-  roomCode?: string;
-  centralUrl: string;
-  keyFile: string;
-  initialPageSize?: number;
-}
-
 interface Request {
   id: number;
   method: string;
   input: unknown;
 }
 
-const config = JSON.parse(process.env.STATION_CONFIG ?? '{}') as ProcessConfig;
+const config = JSON.parse(process.env.STATION_CONFIG ?? '{}') as ChildStationConfig;
 const send = (message: unknown) => process.send?.(message);
 
 const core = new StationCore({
