@@ -228,6 +228,26 @@ const shots: Shot[] = [
       await page.waitForSelector('[data-testid="sync-indicator"][data-pending="4"]');
     },
   },
+  {
+    name: 'reception-first-load-and-attention',
+    fake: {
+      role: 'reception',
+      signedIn: true,
+      sync: { initialSync: { loaded: 41_250, total: 130_270 }, attention: 1 },
+      attention: [
+        {
+          what: 'Registration of Lee Mei Ling (S****345H)',
+          reason: 'A patient with NRIC S****345H is already registered.',
+          action: 'Someone else got there first: check the current record before doing it again.',
+        },
+      ],
+    },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('attention-open').click();
+      await page.getByTestId('attention-item').waitFor();
+    },
+  },
   { name: 'reception-1920', fake: { role: 'reception', signedIn: true }, viewport: LARGE },
   { name: 'consult', fake: { role: 'consult', signedIn: true }, viewport: SMALL },
   {
