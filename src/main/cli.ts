@@ -9,6 +9,8 @@ import { BrowserHost } from './host/browser-host';
 import { dryRun, migrate, migrationStatus } from './central/migrate';
 import { startEmbeddedPostgres } from './central/embedded';
 import { rotateKeysCommand } from './central/rotate-keys';
+import { replayWebhookCommand, workerCommand } from './central/worker';
+import { pdpaExportCommand, pdpaPurgeCommand } from './central/pdpa';
 import { openLocalKeyFile } from './crypto/field-crypto';
 import { StationCore } from './station';
 import { stationRoleSchema } from '../shared/contract';
@@ -30,6 +32,12 @@ Usage: npm run cli -- <command> [options]      (npm start = the start command)
   dry-run      Apply pending migrations inside a transaction and roll it back.
   rotate-keys  New encryption key in DIR/keys/local-key.json (the old one retired), then re-wrap every
                stored data key at the centre. Copy the key file to the stations afterwards.
+  worker [--once] [--provider file|console]
+      Background work: audit partition upkeep, metrics refresh, retention purge (jobs), webhook
+      events, notification dispatch (to DIR/outbox/notifications.jsonl, or the console).
+  webhooks replay <event-id>   A dead-lettered or failed webhook event back to pending.
+  pdpa export <patient-id> --out DIR   Everything held on one patient, as JSON and HTML (audited).
+  pdpa purge [--dry-run]       Retention purge by the per-category periods of the settings.
   station --role reception|consult|display --code CODE [--clinic ${DEMO_CLINIC_CODE}] [--room R1]
           [--port 0] [--host 127.0.0.1] [--data-dir DIR]
       One station served to a browser (e.g. the waiting-room TV). Needs DATABASE_URL.
@@ -38,7 +46,7 @@ The central database is DATABASE_URL when set; otherwise the embedded one in the
 
 async function main(argv: string[]): Promise<void> {
   const [command = 'help', ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
     options: {
       reset: { type: 'boolean', default: false },
@@ -50,8 +58,13 @@ async function main(argv: string[]): Promise<void> {
       room: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
+      once: { type: 'boolean', default: false },
+      provider: { type: 'string' },
+      out: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
     },
     strict: true,
+    allowPositionals: true,
   });
   const dataDir = values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir();
 
@@ -66,6 +79,19 @@ async function main(argv: string[]): Promise<void> {
       return station(values, dataDir);
     case 'rotate-keys':
       return withCentral(dataDir, (url) => rotateKeysCommand(url, join(dataDir, 'keys', 'local-key.json'), (line) => console.log(line)));
+    case 'worker':
+      return withCentral(dataDir, (url) => workerCommand(url, { once: values.once ?? false, provider: values.provider, dataDir }, (line) => console.log(line)));
+    case 'webhooks':
+      if (positionals[0] !== 'replay' || !positionals[1]) throw new Error('Usage: webhooks replay <event-id>');
+      return withCentral(dataDir, (url) => replayWebhookCommand(url, positionals[1]!, (line) => console.log(line)));
+    case 'pdpa':
+      if (positionals[0] === 'export' && positionals[1] && values.out) {
+        const keyFile = join(dataDir, 'keys', 'local-key.json');
+        const crypto = existsSync(keyFile) ? await openLocalKeyFile(keyFile) : undefined;
+        return withCentral(dataDir, (url) => pdpaExportCommand(url, positionals[1]!, resolve(values.out!), crypto, (line) => console.log(line)));
+      }
+      if (positionals[0] === 'purge') return withCentral(dataDir, (url) => pdpaPurgeCommand(url, values['dry-run'] ?? false, (line) => console.log(line)));
+      throw new Error('Usage: pdpa export <patient-id> --out DIR | pdpa purge [--dry-run]');
     case 'help':
     case '--help':
     case '-h':

@@ -7,6 +7,7 @@ import { databaseFactory, type BenchContext } from './context';
 import { benchCallToDisplay } from './queue';
 import { benchDevices } from './devices';
 import { benchSync } from './sync';
+import { benchCentral } from './central';
 
 /*
  * npm run bench: one JSON line per metric, each beside a baseline measured in the same run on the
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     if (wanted('queue')) await benchCallToDisplay(ctx, CALLS);
     if (wanted('devices')) await benchDevices();
     if (wanted('sync')) await benchSync(ctx);
+    if (wanted('central')) await benchCentral(ctx);
   } finally {
     await server.stop();
     rmSync(workDir, { recursive: true, force: true });
