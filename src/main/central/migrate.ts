@@ -205,6 +205,10 @@ export async function migrate(url: string, options: MigrateOptions = {}): Promis
     const runner = new TransactionalPostgrator(client, dir, 'apply', log);
     const applied = await runner.migrate();
     const version = await runner.getDatabaseVersion();
+    // Objects a migration created belong to whoever ran it (often a superuser); from migration 014
+    // on they are handed to the unprivileged clinic_owner, so SECURITY DEFINER code never runs as superuser.
+    const handover = await client.query<{ fn: string | null }>("SELECT to_regprocedure('ops.hand_over_to_owner()')::text AS fn");
+    if (applied.length > 0 && handover.rows[0]?.fn) await client.query('SELECT ops.hand_over_to_owner()');
     if (applied.length === 0) log(`database is up to date at version ${pad(version)}`);
     return { applied: applied.map(info), version };
   });
