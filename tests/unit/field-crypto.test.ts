@@ -96,7 +96,8 @@ describe('FieldCrypto', () => {
 });
 
 describe('LocalKeyFileProvider', () => {
-  it.skipIf(process.platform === 'win32')('creates a missing key file readable by its owner only', async () => {
+  // File modes are a Unix notion; on Windows the key file is protected by the profile folder's ACL.
+  it.runIf(process.platform !== 'win32')('creates a missing key file readable by its owner only', async () => {
     const path = join(dir, 'nested', 'keys.json');
     await LocalKeyFileProvider.open(path);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
@@ -132,7 +133,7 @@ describe('LocalKeyFileProvider', () => {
     expect(await readdir(dir)).toEqual(['keys.json']);
   });
 
-  it.skipIf(process.platform === 'win32')('refuses a key file other users can read', async () => {
+  it.runIf(process.platform !== 'win32')('refuses a key file other users can read', async () => {
     const path = join(dir, 'keys.json');
     await LocalKeyFileProvider.open(path);
     await chmod(path, 0o644);
