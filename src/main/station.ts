@@ -35,7 +35,7 @@ import { tablesForRole } from '../sync/tables';
 import { Cache, type AppliedSummary, type Undo } from './cache/cache';
 import type { CacheSchema } from './cache/schema';
 import type { FieldCrypto } from './crypto/field-crypto';
-import { DeviceService, deviceHandlers, type DeviceOptions } from './devices/service';
+import { CLINIC_SETTINGS_META, DeviceService, deviceHandlers, type DeviceOptions } from './devices/service';
 
 export interface StationConfig {
   /** The station's own folder: its SQLite cache lives here, as on a real PC. */
@@ -121,6 +121,11 @@ export class StationCore {
       authorize: () => {
         if (config.role !== 'display') this.requireSession([...RECEPTION_ROLES, 'doctor']);
       },
+      session: () => {
+        const stored = this.currentSession();
+        return stored ? { token: stored.token, role: stored.session.role } : null;
+      },
+      afterClinicWrite: (requestKey) => this.pushAndSurfaceRejection(requestKey),
       options: config.devices,
     });
   }
@@ -761,6 +766,7 @@ export class StationCore {
     try {
       const pulled = await this.puller!.pull();
       if (pulled.kind === 'initial') this.setStatus({ initialSync: null });
+      await this.fetchClinicSettings();
       this.markOnline();
       if (pulled.kind === 'incremental' && this.now().getTime() - this.lastVerifiedAt > (this.config.verifyIntervalMs ?? 10 * 60_000)) {
         await this.verifyNow();
@@ -768,6 +774,18 @@ export class StationCore {
     } catch (error) {
       this.markOffline(classifyFailure(error));
     }
+  }
+
+  /**
+   * The clinic's settings (announcement languages…) are not in the change feed: read at every sync
+   * and kept for offline use. A change made here and still in the outbox is not overwritten.
+   */
+  private async fetchClinicSettings(): Promise<void> {
+    const token = this.currentSession()?.token;
+    if (!token) return;
+    const settings = await this.central.withSession({ token }, async (client) => (await client.query<{ s: unknown }>('SELECT clinic.settings_for_station() AS s')).rows[0]?.s);
+    const json = JSON.stringify(settings ?? {});
+    if (this.cache.pendingCount() === 0 && json !== this.cache.getMeta(CLINIC_SETTINGS_META)) this.cache.setMeta(CLINIC_SETTINGS_META, json);
   }
 
   /**
@@ -924,6 +942,7 @@ const whatByProcedure: Record<string, (args: Record<string, unknown>) => string>
   skip_ticket: () => 'A skip',
   no_show_ticket: () => 'A no-show',
   complete_ticket: () => 'A completed consultation',
+  set_setting: (a) => `The clinic setting ${String(a.key ?? '')}`,
 };
 
 /** Turns a refusal into something a receptionist can act on. */

@@ -161,6 +161,8 @@ export const deviceMethods = {
   'announcements.settings': {
     input: z.object({}),
     output: announcementSettingsSchema.extend({
+      /** The languages are the clinic's: only its manager (clinic_admin, chain_admin) may change them. */
+      canEditLanguages: z.boolean(),
       /** Clips this station's clinic recorded itself (`<language>/<clip>`), played instead of the generated ones. */
       overrides: z.array(z.string()),
       /** Files in the voice folder that cannot be used, and why. */

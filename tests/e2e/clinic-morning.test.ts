@@ -55,8 +55,11 @@ describe('a clinic morning in the browser', () => {
   }
 
   it('registers, issues, calls and displays one patient', async () => {
-    // The clinic's voice setting: Malay first, then English.
-    await stations[2]!.handle('announcements.setSettings', { languages: ['ms', 'en'], speechFallback: false });
+    // The clinic's voice setting, made by the clinic manager at reception: Malay first, then English.
+    await stations[0]!.handle('session.signIn', { username: 'admin', password: 'demo1234' });
+    await stations[0]!.handle('announcements.setSettings', { languages: ['ms', 'en'], speechFallback: false });
+    await stations[0]!.handle('session.signOut', {});
+    await waitFor(async () => (await stations[2]!.handle('announcements.settings', {})).languages.join() === 'ms,en', 'the display to fetch the clinic languages');
     const display = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     await display.goto(urls.display);
     await display.locator('.display[data-announcing]').waitFor();

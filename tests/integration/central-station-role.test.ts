@@ -16,6 +16,8 @@ const PROCEDURES = [
   'clinic.no_show_ticket',
   'clinic.recall_ticket',
   'clinic.register_patient',
+  'clinic.set_setting',
+  'clinic.settings_for_station',
   'clinic.sign_in',
   'clinic.skip_ticket',
   'sync.protocol',

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { createTestDatabase } from '../support/db';
 
 /*
- * The change feed records only rows that were really written (migration 021): an INSERT that
+ * The change feed records only rows that were really written (migration 016): an INSERT that
  * ON CONFLICT discards leaves no phantom change, and TRUNCATE, which would bypass the feed, is refused.
  */
 describe('change feed capture', () => {

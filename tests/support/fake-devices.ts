@@ -78,7 +78,7 @@ export function fakeDeviceHandlers(nowIso: () => string, emit: <E extends EventN
     'devices.testBoard': () => {
       throw new ApiError('not_found', 'That board is not set up at this station.');
     },
-    'announcements.settings': () => ({ ...settings, overrides: [], problems: [] }),
+    'announcements.settings': () => ({ ...settings, canEditLanguages: true, overrides: [], problems: [] }),
     'announcements.setSettings': (input) => {
       settings = input;
       return settings;

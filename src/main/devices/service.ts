@@ -36,7 +36,13 @@ import type { z } from 'zod';
 /** The built-in printer every station has, so printing works with no hardware. */
 export const VIRTUAL_PRINTER_ID = '00000000-0000-4000-8000-000000000001';
 const DEFAULT_PRINTER_META = 'devices.default_printer';
+/** This station's own voice options (speech fallback); the languages are the clinic's. */
 const ANNOUNCEMENT_META = 'announcements.settings';
+/** The clinic's station settings as the centre last gave them (StationCore fetches them at each sync). */
+export const CLINIC_SETTINGS_META = 'clinic_settings';
+const LANGUAGES_SETTING = 'announcement.languages';
+/** Who may change a clinic setting; the centre checks it again (clinic.set_setting). */
+export const SETTINGS_ROLES = ['clinic_admin', 'chain_admin'];
 const MAX_CLIP_BYTES = 1024 * 1024;
 
 export interface DeviceOptions {
@@ -53,6 +59,10 @@ export interface DeviceServiceDeps {
   emit: (payload: PrinterStatusEvent) => void;
   /** Throws unless the caller may use this station's devices (signed-in staff; anyone at the display). */
   authorize: () => void;
+  /** Who is signed in here (null: nobody); clinic settings change through the outbox with this session. */
+  session?: () => { token: string; role: string } | null;
+  /** Sends what was just put in the outbox and waits briefly for the centre's answer; throws its refusal. */
+  afterClinicWrite?: (requestKey: string) => Promise<void>;
   options?: DeviceOptions;
 }
 
@@ -540,23 +550,55 @@ export class DeviceService {
 
   // --- voice -----------------------------------------------------------------------------------
 
+  /** The clinic's languages (the defaults until the centre was first asked) and this station's speech fallback. */
   announcementSettings(): AnnouncementSettings & { problems: string[] } {
-    const raw = this.deps.cache.getMeta(ANNOUNCEMENT_META);
-    if (!raw) return { ...defaultAnnouncementSettings, problems: [] };
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      parsed = null;
+    const problems: string[] = [];
+    let languages = defaultAnnouncementSettings.languages;
+    const clinic = parseJson(this.deps.cache.getMeta(CLINIC_SETTINGS_META));
+    if (clinic !== undefined) {
+      const value = (clinic as Record<string, unknown> | null)?.[LANGUAGES_SETTING];
+      const result = announcementSettingsSchema.shape.languages.safeParse(value);
+      if (result.success) languages = result.data;
+      else problems.push(`The clinic's announcement languages from the centre could not be read (${describeIssues(result.error)}); the defaults are in use.`);
     }
-    const result = announcementSettingsSchema.safeParse(parsed);
-    if (result.success) return { ...result.data, problems: [] };
-    return { ...defaultAnnouncementSettings, problems: [`The saved voice settings could not be read (${parsed === null ? 'not JSON' : describeIssues(result.error)}); the defaults are in use until they are saved again.`] };
+    let speechFallback = defaultAnnouncementSettings.speechFallback;
+    const raw = this.deps.cache.getMeta(ANNOUNCEMENT_META);
+    if (raw) {
+      const parsed = parseJson(raw);
+      const result = announcementSettingsSchema.pick({ speechFallback: true }).safeParse(parsed);
+      if (result.success) speechFallback = result.data.speechFallback;
+      else problems.push(`The saved voice settings could not be read (${parsed === undefined ? 'not JSON' : describeIssues(result.error)}); the defaults are in use until they are saved again.`);
+    }
+    return { languages, speechFallback, problems };
   }
 
-  setAnnouncementSettings(settings: AnnouncementSettings): AnnouncementSettings {
-    this.deps.cache.setMeta(ANNOUNCEMENT_META, JSON.stringify(settings));
-    return settings;
+  /** Whether the person signed in here may change the clinic's announcement languages. */
+  canEditLanguages(): boolean {
+    return SETTINGS_ROLES.includes(this.deps.session?.()?.role ?? '');
+  }
+
+  /**
+   * The speech fallback is this station's; the languages are the clinic's, changed only by its
+   * manager and sent to the centre through the outbox like every other write.
+   */
+  async setAnnouncementSettings(settings: AnnouncementSettings): Promise<AnnouncementSettings> {
+    const current = this.announcementSettings().languages;
+    const session = this.deps.session?.() ?? null;
+    const changed = settings.languages.join() !== current.join();
+    if (changed && !session) throw new ApiError('not_signed_in', 'Please sign in to change the announcement languages.');
+    if (changed && !SETTINGS_ROLES.includes(session?.role ?? '')) {
+      throw new ApiError('forbidden', 'Only the clinic manager (admin) can change the announcement languages.');
+    }
+    this.deps.cache.setMeta(ANNOUNCEMENT_META, JSON.stringify({ speechFallback: settings.speechFallback }));
+    if (!changed || !session) return { languages: current, speechFallback: settings.speechFallback };
+    const value = [...settings.languages];
+    const { requestKey } = this.deps.cache.enqueue(
+      // Shown here at once; the next fetch from the centre replaces it, also if the centre refuses it.
+      () => this.deps.cache.setMeta(CLINIC_SETTINGS_META, JSON.stringify({ ...asObject(parseJson(this.deps.cache.getMeta(CLINIC_SETTINGS_META))), [LANGUAGES_SETTING]: value })),
+      () => ({ procedure: 'set_setting', args: { key: LANGUAGES_SETTING, value }, sessionToken: session.token, undo: [] }),
+    );
+    await this.deps.afterClinicWrite?.(requestKey);
+    return { languages: this.announcementSettings().languages, speechFallback: settings.speechFallback };
   }
 
   /**
@@ -600,6 +642,20 @@ export class DeviceService {
     const bytes = readFileSync(file);
     return `data:${audioMimeOf(bytes)};base64,${bytes.toString('base64')}`;
   }
+}
+
+/** undefined when there is nothing, or nothing readable. */
+function parseJson(raw: string | null): unknown {
+  if (raw === null) return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 function renderOptions(row: Pick<PrinterRow, 'paper_width' | 'encoding'>): RenderOptions {
@@ -693,7 +749,13 @@ export function deviceHandlers(service: () => DeviceService): { [M in DeviceMeth
       const devices = service();
       const { overrides, problems } = devices.voiceOverrides();
       const settings = devices.announcementSettings();
-      return { languages: settings.languages, speechFallback: settings.speechFallback, overrides: [...overrides.keys()].sort(), problems: [...settings.problems, ...problems] };
+      return {
+        languages: settings.languages,
+        speechFallback: settings.speechFallback,
+        canEditLanguages: devices.canEditLanguages(),
+        overrides: [...overrides.keys()].sort(),
+        problems: [...settings.problems, ...problems],
+      };
     },
     'announcements.setSettings': (input: AnnouncementSettings) => authorized().setAnnouncementSettings(input),
     'announcements.clip': (input: { language: AnnouncementLanguage; clip: string }) => ({ url: service().clipUrl(input.language, input.clip) }),

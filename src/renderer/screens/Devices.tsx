@@ -317,7 +317,8 @@ function Voice() {
   }
 
   if (!data) return <section className="card devices-card">{settings.error ? <ErrorMessage>{settings.error}</ErrorMessage> : 'Loading…'}</section>;
-  const unused = announcementLanguages.filter((l) => !data.languages.includes(l));
+  const editable = data.canEditLanguages;
+  const unused = editable ? announcementLanguages.filter((l) => !data.languages.includes(l)) : [];
   const move = (index: number, by: number) => {
     const next = [...data.languages];
     const [item] = next.splice(index, 1);
@@ -328,18 +329,23 @@ function Voice() {
   return (
     <section className="card devices-card" data-testid="voice-settings">
       <h2>Voice calls</h2>
-      <p className="muted">A chime, then the number and room in each language below, in this order.</p>
+      <p className="muted">A chime, then the number and room in each language below, in this order. The languages are set for the whole clinic.</p>
+      {!editable && (
+        <p className="muted" data-testid="voice-languages-readonly">
+          Only the clinic manager (admin) can change the languages or their order: sign in as the clinic manager to change them.
+        </p>
+      )}
       <ol className="language-list">
         {data.languages.map((language, index) => (
           <li key={language} data-testid="voice-language" data-language={language}>
             <span>{languageNames[language]}</span>
-            <button type="button" className="btn btn-small" disabled={index === 0} onClick={() => move(index, -1)} aria-label={`Move ${languageNames[language]} up`}>
+            <button type="button" className="btn btn-small" disabled={!editable || index === 0} onClick={() => move(index, -1)} aria-label={`Move ${languageNames[language]} up`}>
               ↑
             </button>
-            <button type="button" className="btn btn-small" disabled={index === data.languages.length - 1} onClick={() => move(index, 1)} aria-label={`Move ${languageNames[language]} down`}>
+            <button type="button" className="btn btn-small" disabled={!editable || index === data.languages.length - 1} onClick={() => move(index, 1)} aria-label={`Move ${languageNames[language]} down`}>
               ↓
             </button>
-            <button type="button" className="btn btn-small" disabled={data.languages.length === 1} onClick={() => save(data.languages.filter((l) => l !== language), data.speechFallback)}>
+            <button type="button" className="btn btn-small" disabled={!editable || data.languages.length === 1} onClick={() => save(data.languages.filter((l) => l !== language), data.speechFallback)}>
               Remove
             </button>
           </li>
@@ -351,7 +357,7 @@ function Voice() {
         </button>
       ))}
       <label className="check">
-        <input type="checkbox" checked={data.speechFallback} onChange={(e) => save(data.languages, e.target.checked)} /> Use the computer’s speech when a clip cannot play
+        <input type="checkbox" checked={data.speechFallback} onChange={(e) => save(data.languages, e.target.checked)} /> Use this computer’s speech when a clip cannot play
       </label>
       <p className="muted">
         {data.overrides.length ? `${data.overrides.length} clip(s) recorded by the clinic are in use.` : 'Built-in clips in use.'} Recordings go in the station’s

@@ -54,6 +54,8 @@ export function Display() {
   const announced = useRef<string[]>([]);
   useStationEvent('display.called', (call: DisplayCall) => {
     reload();
+    // The clinic's languages may have changed since the last poll: fresh before the chime ends, when the announcer reads them.
+    voice.reload();
     if (announced.current.includes(call.callId)) return;
     announced.current = [call.callId, ...announced.current].slice(0, REMEMBERED_CALLS);
     setFlashId(call.callId);
