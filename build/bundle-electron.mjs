@@ -1,5 +1,6 @@
 // Bundles the Electron main process and the preload. The sandboxed preload cannot require our
 // modules at run time, so it must be one file; the main bundle keeps native modules external.
+import { copyFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const common = {
@@ -22,3 +23,6 @@ await build({
 });
 
 await build({ ...common, entryPoints: ['src/preload/index.ts'], outfile: 'dist/electron/preload.cjs' });
+
+// src/main/devices/cjk-raster.ts reads its glyph table next to the module, i.e. next to main.cjs.
+copyFileSync('src/main/devices/cjk-glyphs.bin', 'dist/electron/cjk-glyphs.bin');

@@ -125,16 +125,30 @@ export function money(amountCents: number): string {
 
 const FULL_NRIC = /^[STFGM]\d{7}[A-Z]$/i;
 
+export interface ReceiptOptions {
+  cjk: boolean;
+  /**
+   * For printers without a Chinese font: the native name already drawn as a PNG (base64), printed
+   * as an image under the romanised name. The layout only places it; the station draws it.
+   */
+  nativeNameImage?: string;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
 /**
  * `cjk` is false for printers without a Chinese font: the name prints romanised only rather than
- * as question marks.
+ * as question marks, plus the native name as an image when one is given.
  */
-export function receiptMarkup(input: ReceiptDocument, options: { cjk: boolean }): string {
+export function receiptMarkup(input: ReceiptDocument, options: ReceiptOptions): string {
   const r = receiptDocumentSchema.parse(input);
   const totals = receiptTotals(r);
   // A full NRIC never reaches paper, whatever the caller passed.
   const nric = FULL_NRIC.test(r.patient.nric) ? maskNric(r.patient.nric.toUpperCase()) : r.patient.nric;
   const name = options.cjk && r.patient.nativeName ? `${r.patient.fullName} ${r.patient.nativeName}` : r.patient.fullName;
+  const image = options.nativeNameImage;
+  if (image !== undefined && !BASE64.test(image)) throw new RangeError('The native name image must be base64 PNG data.');
+  const nameImage = !options.cjk && r.patient.nativeName && image ? [`{image:${image}; align:right}`] : [];
   const lines = [
     `"${escapeMarkup(r.clinic.name)}"`,
     ...(r.clinic.address ? [escapeMarkup(r.clinic.address)] : []),
@@ -145,6 +159,7 @@ export function receiptMarkup(input: ReceiptDocument, options: { cjk: boolean })
     `Receipt No. | ${escapeMarkup(r.receiptNumber)}`,
     `Date | ${printedTime(r.issuedAt)}`,
     `Patient | ${escapeMarkup(name)}`,
+    ...nameImage,
     `NRIC/FIN | ${escapeMarkup(nric)}`,
     '{width:auto}',
     '-',

@@ -143,6 +143,9 @@ describe('the print queue', () => {
     const r = rig();
     const added = r.devices.addPrinter({ kind: 'tcp', name: 'Cover printer', address: tcp.address, paperWidth: 80, encoding: 'cp437' });
     await waitFor(() => r.devices.listPrinters().find((p) => p.id === added.id)?.state === 'cover_open', 'cover open');
+    // No Chinese font (cp437): the sample receipt draws 陈伟明 as an image; the virtual printer (gb18030) prints text.
+    expect(r.devices.preview('receipt', undefined, added.id).svg).toContain('<image href="data:image/png;base64,');
+    expect(r.devices.preview('receipt', undefined, VIRTUAL_PRINTER_ID).svg).not.toContain('<image');
     const job = r.devices.print('test', undefined, added.id);
     expect(r.devices.cancel(job.id).status).toBe('cancelled');
     await expect(r.devices.removePrinter(added.id)).resolves.toBeUndefined();

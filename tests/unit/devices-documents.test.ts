@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderBytes, renderPreview, type RenderOptions } from '../../src/main/devices/encoder';
+import { pngBase64, rasterizeLine } from '../../src/main/devices/cjk-raster';
 import { alphaSign } from '../../src/main/devices/boards/alpha-sign';
 import { escposVfd } from '../../src/main/devices/boards/escpos-vfd';
 import { decodeStatus, isStatusByte, stateOf } from '../../src/main/devices/escpos-status';
@@ -101,6 +102,11 @@ describe('printed documents', () => {
     { name: 'ticket-58mm', markup: ticketMarkup(ticket), options: narrow },
     { name: 'receipt-80mm-gb18030', markup: receiptMarkup(receipt, { cjk: true }), options: wide },
     { name: 'receipt-58mm-cp437', markup: receiptMarkup(receipt, { cjk: false }), options: { paperWidth: 58, encoding: 'cp437' } as RenderOptions },
+    {
+      name: 'receipt-58mm-cp437-image',
+      markup: receiptMarkup(receipt, { cjk: false, nativeNameImage: pngBase64(rasterizeLine('陈伟明')!) }),
+      options: { paperWidth: 58, encoding: 'cp437' } as RenderOptions,
+    },
     { name: 'test-page-80mm', markup: testPageMarkup('Desk printer', 80, '2025-03-03T01:00:00Z'), options: wide },
   ];
 

@@ -21,7 +21,9 @@ const TRAILING_STATUS_REQUEST = '\x1dr\x01';
 
 function printerOptions(options: RenderOptions, command: 'generic' | 'svg' | 'text') {
   // 'generic' ESC/POS prints raster images with GS v 0, which Epson and the common clones all take.
-  return { cpl: charactersPerLine(options.paperWidth), encoding: options.encoding, command, cutting: true, spacing: true };
+  // Our images (Chinese names) are already black and white: threshold them, no error diffusion,
+  // which would otherwise wear holes into long black strokes.
+  return { cpl: charactersPerLine(options.paperWidth), encoding: options.encoding, command, cutting: true, spacing: true, gradient: false };
 }
 
 export function renderBytes(markup: string, options: RenderOptions): Uint8Array {

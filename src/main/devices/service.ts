@@ -23,11 +23,12 @@ import {
   type PrintJob,
 } from '../../shared/devices-contract';
 import { compareForCall } from '../../shared/queue-order';
-import { estimateWaitMinutes, receiptMarkup, testPageMarkup, ticketMarkup, type ReceiptDocument } from '../../shared/receipt';
+import { charactersPerLine, estimateWaitMinutes, receiptMarkup, testPageMarkup, ticketMarkup, type ReceiptDocument } from '../../shared/receipt';
 import { audioMimeOf, decodeWav } from '../../shared/wav';
 import type { Cache } from '../cache/cache';
 import { QueueBoard } from './boards/board';
 import { boardDriver, boardDrivers } from './boards/index';
+import { pngBase64, rasterizeLine } from './cjk-raster';
 import { renderBytes, renderPreview, type RenderOptions } from './encoder';
 import { defaultTiming, EscPosPrinter, VirtualPrinter, type PrinterEndpoint, type PrinterTiming } from './printer';
 import { listSerialPorts, SerialTransport, TcpTransport, type SerialBinding, type Transport } from './transport';
@@ -419,7 +420,7 @@ export class DeviceService {
       if (!ticketId) throw new ApiError('validation', 'Choose the ticket to print.');
       return this.ticketMarkupFor(ticketId);
     }
-    if (document === 'receipt') return { title: 'Sample receipt', markup: receiptMarkup(this.sampleReceipt(), { cjk: live.row.encoding === 'gb18030' }) };
+    if (document === 'receipt') return { title: 'Sample receipt', markup: receiptMarkupFor(this.sampleReceipt(), live.row) };
     return { title: `Test page for ${live.row.name}`, markup: testPageMarkup(live.row.name, live.row.paper_width as PaperWidth, this.deps.now().toISOString()) };
   }
 
@@ -660,6 +661,25 @@ function asObject(value: unknown): Record<string, unknown> {
 
 function renderOptions(row: Pick<PrinterRow, 'paper_width' | 'encoding'>): RenderOptions {
   return { paperWidth: row.paper_width as PaperWidth, encoding: row.encoding as PrinterEncoding };
+}
+
+/**
+ * A printer with a Chinese font (gb18030) prints the native name as text; one without gets it as an
+ * image from the glyph table, or the romanised name alone when a character is not in the table or
+ * the name is wider than the paper (12 dots a character).
+ */
+function receiptMarkupFor(receipt: ReceiptDocument, row: Pick<PrinterRow, 'paper_width' | 'encoding'>): string {
+  const cjk = row.encoding === 'gb18030';
+  let nativeNameImage: string | undefined;
+  if (!cjk && receipt.patient.nativeName) {
+    try {
+      const raster = rasterizeLine(receipt.patient.nativeName, charactersPerLine(row.paper_width as PaperWidth) * 12);
+      if (raster) nativeNameImage = pngBase64(raster);
+    } catch (error) {
+      console.error('The Chinese glyph table could not be read; printing the romanised name only:', error);
+    }
+  }
+  return receiptMarkup(receipt, nativeNameImage ? { cjk, nativeNameImage } : { cjk });
 }
 
 function checkClip(file: string): string | null {
