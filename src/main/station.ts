@@ -94,6 +94,7 @@ export class StationCore {
   /** Set once the centre has shown it speaks a sync protocol this app understands. */
   private compatible = false;
   private lastVerifiedAt = 0;
+  private settingsFetchedAt = 0;
   private clinic: { id: string; code: string; name: string } | null = null;
   private readonly now: () => Date;
 
@@ -777,12 +778,15 @@ export class StationCore {
   }
 
   /**
-   * The clinic's settings (announcement languages…) are not in the change feed: read at every sync
-   * and kept for offline use. A change made here and still in the outbox is not overwritten.
+   * The clinic's settings (announcement languages…) are not in the change feed: read at most once
+   * per poll interval — not on every notification-driven pull — and kept for offline use. A change
+   * made here and still in the outbox is not overwritten.
    */
   private async fetchClinicSettings(): Promise<void> {
     const token = this.currentSession()?.token;
-    if (!token) return;
+    const now = this.now().getTime();
+    if (!token || now - this.settingsFetchedAt < (this.config.pollIntervalMs ?? 5000)) return;
+    this.settingsFetchedAt = now;
     const settings = await this.central.withSession({ token }, async (client) => (await client.query<{ s: unknown }>('SELECT clinic.settings_for_station() AS s')).rows[0]?.s);
     const json = JSON.stringify(settings ?? {});
     if (this.cache.pendingCount() === 0 && json !== this.cache.getMeta(CLINIC_SETTINGS_META)) this.cache.setMeta(CLINIC_SETTINGS_META, json);
