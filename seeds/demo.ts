@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { FieldCrypto } from '../src/main/crypto/field-crypto';
 import { clinicDay } from '../src/shared/clinic-day';
 import { maskNric, nricIdType } from '../src/shared/nric';
-import { generatePeople, mulberry32, type Person, type Rng } from './people';
+import { chasCard, generatePeople, mulberry32, type Rng } from './people';
 
 /*
  * The demo chain: two clinics with doctors, rooms, staff accounts, synthetic patients and today's appointments.
@@ -117,19 +117,6 @@ function sgInstant(day: string, minutes: number): string {
   const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
   const mm = String(minutes % 60).padStart(2, '0');
   return `${day}T${hh}:${mm}:00+08:00`;
-}
-
-/** CHAS tier as a clinic would see it: Pioneer/Merdeka by birth year for citizens, income tiers for the rest. */
-function chasCard(rng: Rng, person: Person): string | null {
-  if (nricIdType(person.nric) === 'FIN') return null;
-  const born = Number(person.dateOfBirth.slice(0, 4));
-  if (born <= 1949) return 'pioneer_generation';
-  if (born <= 1959) return 'merdeka_generation';
-  const r = rng();
-  if (r < 0.2) return 'blue';
-  if (r < 0.35) return 'orange';
-  if (r < 0.45) return 'green';
-  return null;
 }
 
 /** One INSERT per table from a JSON array; ids are generated here so rows can refer to each other. */

@@ -1,5 +1,5 @@
 import { ageOn, clinicDay } from '../src/shared/clinic-day';
-import { nricCheckLetter, type NricPrefix } from '../src/shared/nric';
+import { nricCheckLetter, nricIdType, type NricPrefix } from '../src/shared/nric';
 
 /*
  * Synthetic Singapore residents for demos and scale tests. Every value is invented: names are drawn from common
@@ -356,4 +356,17 @@ export function generatePeople(count: number, seed: number, opts: GeneratePeople
     });
   }
   return people;
+}
+
+/** CHAS tier as a clinic would see it: Pioneer/Merdeka by birth year for citizens, income tiers for the rest. */
+export function chasCard(rng: Rng, person: Person): string | null {
+  if (nricIdType(person.nric) === 'FIN') return null;
+  const born = Number(person.dateOfBirth.slice(0, 4));
+  if (born <= 1949) return 'pioneer_generation';
+  if (born <= 1959) return 'merdeka_generation';
+  const r = rng();
+  if (r < 0.2) return 'blue';
+  if (r < 0.35) return 'orange';
+  if (r < 0.45) return 'green';
+  return null;
 }

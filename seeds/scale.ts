@@ -5,7 +5,7 @@ import pg from 'pg';
 import { openLocalKeyFile, type FieldCrypto } from '../src/main/crypto/field-crypto';
 import { clinicDay } from '../src/shared/clinic-day';
 import { maskNric, nricIdType } from '../src/shared/nric';
-import { generatePeople, mulberry32, type Person, type Rng } from './people';
+import { chasCard, generatePeople, mulberry32, type Person, type Rng } from './people';
 
 /*
  * Scale data for issue 4's benchmarks and fault tests: 100,000 patients and 300,000 appointments in one clinic of
@@ -76,18 +76,6 @@ const DAY_MS = 86_400_000;
 /** Midnight of a Singapore day as a UTC epoch (Singapore is UTC+8 all year). */
 const dayEpoch = (day: string) => Date.parse(`${day}T00:00:00+08:00`);
 const dayOf = (epoch: number) => new Date(epoch + 8 * 3_600_000).toISOString().slice(0, 10);
-
-function chasCard(rng: Rng, person: Person): string | null {
-  if (nricIdType(person.nric) === 'FIN') return null;
-  const born = Number(person.dateOfBirth.slice(0, 4));
-  if (born <= 1949) return 'pioneer_generation';
-  if (born <= 1959) return 'merdeka_generation';
-  const r = rng();
-  if (r < 0.2) return 'blue';
-  if (r < 0.35) return 'orange';
-  if (r < 0.45) return 'green';
-  return null;
-}
 
 /** Spreads batches round-robin over one BatchWriter per connection. */
 class WriterPool {

@@ -27,7 +27,7 @@ import { describeNricProblem, maskNric, nricIdType, normalizeNric } from '../sha
 import { orderQueue, pickNext, priorityFor, type QueuePriority } from '../shared/queue-order';
 import { formatTicketNumber } from '../shared/ticket-number';
 import { Backoff } from '../sync/backoff';
-import { Central, CentralError, classifyFailure } from '../sync/central';
+import { Central, CentralError, classifyFailure, type SignInResult } from '../sync/central';
 import { ChangeListener } from '../sync/listener';
 import { Puller } from '../sync/pull';
 import { Pusher, type PushOutcome } from '../sync/push';
@@ -887,15 +887,6 @@ export class StationCore {
       this.emit('display.called', toDisplayCall({ id: call.id, ticket_number: call.ticket_number, kind: call.kind, called_at: call.called_at, room_name: room?.name ?? null }));
     }
   }
-}
-
-interface SignInResult {
-  token: string;
-  expires_at: string;
-  user: { id: string; username: string; full_name: string; role: string };
-  doctor: { id: string; full_name: string; mcr_number: string } | null;
-  clinic: { id: string; code: string; name: string };
-  station: { id: string; code: string; role: string; desk_letter: string | null; room_id: string | null };
 }
 
 const pastTense = { recall: 'recalled', skip: 'skipped', no_show: 'marked no-show', complete: 'completed' } as const;

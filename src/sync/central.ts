@@ -69,6 +69,16 @@ export interface CentralSchema {
   'clinic.queue_tickets': { clinic_id: string; service_date: string; desk_letter: string; desk_seq: number };
 }
 
+/** What clinic.sign_in answers: the session token and who, where and for which clinic it is. */
+export interface SignInResult {
+  token: string;
+  expires_at: string;
+  user: { id: string; username: string; full_name: string; role: string };
+  doctor: { id: string; full_name: string; mcr_number: string } | null;
+  clinic: { id: string; code: string; name: string };
+  station: { id: string; code: string; role: string; desk_letter: string | null; room_id: string | null };
+}
+
 export interface SessionContext {
   token: string | null;
   requestId?: string;

@@ -2,20 +2,14 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { FieldCrypto } from '../../src/main/crypto/field-crypto';
 import { maskNric, nricCheckLetter } from '../../src/shared/nric';
+import type { SignInResult } from '../../src/sync/central';
+
+export type { SignInResult };
 
 /*
  * Talking to the central database the way a station does: its own connection acting as clinic_station, and each
  * procedure call in a transaction that carries the session token (DESIGN §3).
  */
-
-export interface SignInResult {
-  token: string;
-  expires_at: string;
-  user: { id: string; username: string; full_name: string; role: string };
-  doctor: { id: string; full_name: string; mcr_number: string } | null;
-  clinic: { id: string; code: string; name: string };
-  station: { id: string; code: string; role: string; desk_letter: string | null; room_id: string | null };
-}
 
 export type Row = Record<string, unknown>;
 
