@@ -5,17 +5,14 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_CLINIC_CODE, defaultDataDir, demoStations, startDemoClinic } from './demo-clinic';
-import { BrowserHost } from './host/browser-host';
-import { dryRun, migrate, migrationStatus } from './central/migrate';
-import { startEmbeddedPostgres } from './central/embedded';
-import { rotateKeysCommand } from './central/rotate-keys';
-import { replayWebhookCommand, workerCommand } from './central/worker';
-import { pdpaExportCommand, pdpaPurgeCommand } from './central/pdpa';
-import { openLocalKeyFile } from './crypto/field-crypto';
-import { StationCore } from './station';
-import { stationRoleSchema } from '../shared/contract';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { BrowserHost } from '../src/main/host/browser-host';
+import { openLocalKeyFile } from '../src/main/crypto/field-crypto';
+import { StationCore } from '../src/main/station';
+import { stationRoleSchema } from '../src/shared/contract';
+import { isServerCommand, runServerCommand, serverUsage } from '../src/server/cli';
 
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const rendererDir = join(projectRoot, 'dist', 'renderer');
 
 const usage = `Gabriel Clinic Workstation
@@ -27,17 +24,7 @@ Usage: npm run cli -- <command> [options]      (npm start = the start command)
       reception, consult and display stations of clinic ${DEMO_CLINIC_CODE}. Opens Electron windows
       when the Electron binary is installed, otherwise serves each station to a browser.
       --reset deletes DIR first. DIR defaults to ./.data (or GABRIEL_DATA_DIR).
-  migrate      Apply pending central migrations.
-  status       Show applied and pending migrations, with checksums.
-  dry-run      Apply pending migrations inside a transaction and roll it back.
-  rotate-keys  New encryption key in DIR/keys/local-key.json (the old one retired), then re-wrap every
-               stored data key at the centre. Copy the key file to the stations afterwards.
-  worker [--once] [--provider file|console]
-      Background work: audit partition upkeep, metrics refresh, retention purge (jobs), webhook
-      events, notification dispatch (to DIR/outbox/notifications.jsonl, or the console).
-  webhooks replay <event-id>   A dead-lettered or failed webhook event back to pending.
-  pdpa export <patient-id> --out DIR   Everything held on one patient, as JSON and HTML (audited).
-  pdpa purge [--dry-run]       Retention purge by the per-category periods of the settings.
+${serverUsage}
   station --role reception|consult|display --code CODE [--clinic ${DEMO_CLINIC_CODE}] [--room R1]
           [--port 0] [--host 127.0.0.1] [--data-dir DIR]
       One station served to a browser (e.g. the waiting-room TV). Needs DATABASE_URL.
@@ -46,52 +33,20 @@ The central database is DATABASE_URL when set; otherwise the embedded one in the
 
 async function main(argv: string[]): Promise<void> {
   const [command = 'help', ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    options: {
-      reset: { type: 'boolean', default: false },
-      browser: { type: 'boolean', default: false },
-      'data-dir': { type: 'string' },
-      role: { type: 'string' },
-      code: { type: 'string' },
-      clinic: { type: 'string', default: DEMO_CLINIC_CODE },
-      room: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string', default: '127.0.0.1' },
-      once: { type: 'boolean', default: false },
-      provider: { type: 'string' },
-      out: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-  const dataDir = values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir();
-
+  const { values } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' } }, strict: false, allowPositionals: true });
+  const dataDir = typeof values['data-dir'] === 'string' ? resolve(values['data-dir']) : defaultDataDir();
+  if (isServerCommand(command)) return withCentral(dataDir, (url) => runServerCommand(command, rest, url, dataDir));
   switch (command) {
-    case 'start':
-      return start(dataDir, values.reset ?? false, values.browser ?? false);
-    case 'migrate':
-    case 'status':
-    case 'dry-run':
-      return withCentral(dataDir, (url) => migrationCommand(command, url));
+    case 'start': {
+      const { values: options } = parseArgs({
+        args: rest,
+        options: { reset: { type: 'boolean', default: false }, browser: { type: 'boolean', default: false }, 'data-dir': { type: 'string' } },
+        strict: true,
+      });
+      return start(dataDir, options.reset ?? false, options.browser ?? false);
+    }
     case 'station':
-      return station(values, dataDir);
-    case 'rotate-keys':
-      return withCentral(dataDir, (url) => rotateKeysCommand(url, join(dataDir, 'keys', 'local-key.json'), (line) => console.log(line)));
-    case 'worker':
-      return withCentral(dataDir, (url) => workerCommand(url, { once: values.once ?? false, provider: values.provider, dataDir }, (line) => console.log(line)));
-    case 'webhooks':
-      if (positionals[0] !== 'replay' || !positionals[1]) throw new Error('Usage: webhooks replay <event-id>');
-      return withCentral(dataDir, (url) => replayWebhookCommand(url, positionals[1]!, (line) => console.log(line)));
-    case 'pdpa':
-      if (positionals[0] === 'export' && positionals[1] && values.out) {
-        const keyFile = join(dataDir, 'keys', 'local-key.json');
-        const crypto = existsSync(keyFile) ? await openLocalKeyFile(keyFile) : undefined;
-        return withCentral(dataDir, (url) => pdpaExportCommand(url, positionals[1]!, resolve(values.out!), crypto, (line) => console.log(line)));
-      }
-      if (positionals[0] === 'purge') return withCentral(dataDir, (url) => pdpaPurgeCommand(url, values['dry-run'] ?? false, (line) => console.log(line)));
-      throw new Error('Usage: pdpa export <patient-id> --out DIR | pdpa purge [--dry-run]');
+      return station(rest, dataDir);
     case 'help':
     case '--help':
     case '-h':
@@ -162,25 +117,20 @@ async function withCentral(dataDir: string, work: (url: string) => Promise<void>
   }
 }
 
-async function migrationCommand(command: 'migrate' | 'status' | 'dry-run', url: string): Promise<void> {
-  if (command === 'migrate') {
-    const result = await migrate(url, { log: (line) => console.log(line) });
-    console.log(result.applied.length ? `Applied ${result.applied.length} migration(s).` : 'Nothing to apply: the database is up to date.');
-    return;
-  }
-  if (command === 'status') {
-    const status = await migrationStatus(url);
-    for (const m of status.applied) {
-      console.log(`applied  ${String(m.version).padStart(3, '0')} ${m.name.padEnd(24)} ${m.recordedChecksum ?? ''}${m.changed ? '  CHANGED SINCE APPLIED' : ''}`);
-    }
-    for (const m of status.pending) console.log(`pending  ${String(m.version).padStart(3, '0')} ${m.name.padEnd(24)} ${m.checksum}`);
-    return;
-  }
-  const result = await dryRun(url);
-  console.log(JSON.stringify(result, null, 2));
-}
-
-async function station(values: Record<string, string | boolean | undefined>, dataDir: string): Promise<void> {
+async function station(args: string[], dataDir: string): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'data-dir': { type: 'string' },
+      role: { type: 'string' },
+      code: { type: 'string' },
+      clinic: { type: 'string', default: DEMO_CLINIC_CODE },
+      room: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+    },
+    strict: true,
+  });
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) throw new Error('The station command needs DATABASE_URL: the central database this station syncs with.');
   const role = stationRoleSchema.safeParse(values.role);

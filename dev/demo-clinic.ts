@@ -1,12 +1,12 @@
 import { join, resolve } from 'node:path';
 import { mkdir, rm } from 'node:fs/promises';
 import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './central/embedded';
-import { migrate } from './central/migrate';
-import { openLocalKeyFile } from './crypto/field-crypto';
-import { StationCore, type StationConfig } from './station';
-import { DEMO_PASSWORD, seedDemoIfEmpty } from '../../seeds/demo';
-import type { StationRole } from '../shared/contract';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
+import { migrate } from '../src/server/migrate';
+import { openLocalKeyFile } from '../src/main/crypto/field-crypto';
+import { StationCore, type StationConfig } from '../src/main/station';
+import { DEMO_PASSWORD, seedDemoIfEmpty } from '../seeds/demo';
+import type { StationRole } from '../src/shared/contract';
 
 /**
  * What `npm start` runs: the central database (embedded unless DATABASE_URL points elsewhere),

@@ -62,7 +62,7 @@ const SCHEMA_TABLE = 'public.schemaversion';
 // Advisory locks are per database, so runners on different databases of one cluster never wait for each other.
 const LOCK_KEY = 7_305_114_203_981_117n;
 
-export const defaultMigrationsDir = (): string => fileURLToPath(new URL('../../../migrations', import.meta.url));
+export const defaultMigrationsDir = (): string => fileURLToPath(new URL('../../migrations', import.meta.url));
 
 export class MigrationChecksumError extends Error {
   constructor(

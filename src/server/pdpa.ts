@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import pg from 'pg';
-import type { FieldCrypto } from '../crypto/field-crypto';
+import type { FieldCrypto } from '../main/crypto/field-crypto';
 
 /*
  * PDPA (issue 3 §7): the access-request export of everything held on one patient, and the retention purge.

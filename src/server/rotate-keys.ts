@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { openLocalKeyFile, rotateLocalKeyFile, type FieldCrypto } from '../crypto/field-crypto';
+import { openLocalKeyFile, rotateLocalKeyFile, type FieldCrypto } from '../main/crypto/field-crypto';
 
 /*
  * Step 2 of a key rotation (step 1: rotateLocalKeyFile, or the KMS's own rotation): every encrypted column at the

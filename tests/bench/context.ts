@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { FieldCrypto } from '../../src/main/crypto/field-crypto';
-import { migrate } from '../../src/main/central/migrate';
+import { migrate } from '../../src/server/migrate';
 import { seedDemo } from '../../seeds/demo';
 
 /** What every benchmark gets from the runner: one embedded cluster and fresh databases on it. */

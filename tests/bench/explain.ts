@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { seedDemo } from '../../seeds/demo';
 import { seedScale } from '../../seeds/scale';
-import { startEmbeddedPostgres } from '../../src/main/central/embedded';
-import { migrate } from '../../src/main/central/migrate';
+import { startEmbeddedPostgres } from '../../dev/embedded-postgres';
+import { migrate } from '../../src/server/migrate';
 import { openLocalKeyFile } from '../../src/main/crypto/field-crypto';
 
 /*

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedPostgres } from '../../src/main/central/embedded';
+import { startEmbeddedPostgres } from '../../dev/embedded-postgres';
 import { openLocalKeyFile } from '../../src/main/crypto/field-crypto';
 import { databaseFactory, type BenchContext } from './context';
 import { benchCallToDisplay } from './queue';

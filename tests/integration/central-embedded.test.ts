@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startEmbeddedPostgres } from '../../src/main/central/embedded';
+import { startEmbeddedPostgres } from '../../dev/embedded-postgres';
 
 // The embedded cluster `npm start` uses: data survives a restart, `reset` starts over, and it refuses a folder that
 // is not its own.

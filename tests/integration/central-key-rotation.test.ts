@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { inject } from 'vitest';
-import { rewrapAll } from '../../src/main/central/rotate-keys';
+import { rewrapAll } from '../../src/server/rotate-keys';
 import { openLocalKeyFile, rotateLocalKeyFile } from '../../src/main/crypto/field-crypto';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 

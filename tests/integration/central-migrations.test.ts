@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { defaultMigrationsDir, dryRun, migrate, migrationStatus } from '../../src/main/central/migrate';
+import { defaultMigrationsDir, dryRun, migrate, migrationStatus } from '../../src/server/migrate';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
-// The migration runner (src/main/central/migrate.ts) on real, empty databases of the test cluster.
+// The migration runner (src/server/migrate.ts) on real, empty databases of the test cluster.
 
 const databases: TestDatabase[] = [];
 let scratch: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { exportPatient, exportToHtml, pdpaExportCommand, retentionPurge } from '../../src/main/central/pdpa';
+import { exportPatient, exportToHtml, pdpaExportCommand, retentionPurge } from '../../src/server/pdpa';
 import { openLocalKeyFile, type FieldCrypto } from '../../src/main/crypto/field-crypto';
 import { fillEveryTenantTable } from '../support/central-fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/db';

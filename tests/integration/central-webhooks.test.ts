@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CentralWorker, replayWebhookCommand, type WebhookEvent } from '../../src/main/central/worker';
-import { FileProvider } from '../../src/main/central/notify';
+import { CentralWorker, replayWebhookCommand, type WebhookEvent } from '../../src/server/worker/worker';
+import { FileProvider } from '../../src/server/worker/notify';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
 // Issue 3 §5: webhook events (claim with SKIP LOCKED and a lease, backoff, dead letter, replay) and the worker's jobs.

@@ -1,4 +1,4 @@
-import { CentralWorker } from '../../src/main/central/worker';
+import { CentralWorker } from '../../src/server/worker/worker';
 
 /*
  * A worker in its own process, for the kill -9 test (tests/integration/central-webhooks.test.ts): it claims due

@@ -4,7 +4,7 @@ import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ApiError, eventNames, type MethodName } from '../../shared/contract';
-import { defaultDataDir, startDemoClinic, type DemoClinic, type DemoStation } from '../demo-clinic';
+import { defaultDataDir, startDemoClinic, type DemoClinic, type DemoStation } from '../../../dev/demo-clinic';
 import { CONTENT_SECURITY_POLICY } from '../host/browser-host';
 
 /*
