@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Central } from './central';
 import { CentralError, classifyFailure } from './central';
-import { syncedTables, windowStart, type SyncedTableName } from './tables';
+import { windowStart, type SyncedTable } from './tables';
 
 /**
  * Position in the central change feed: the (xid, seq) of the last change applied. Only changes of
@@ -16,7 +16,7 @@ export interface FeedCursor {
 export interface Change {
   seq: string;
   xid: string;
-  table: SyncedTableName;
+  table: string;
   id: string;
   op: 'U' | 'D';
   row: Record<string, unknown> | null;
@@ -25,7 +25,7 @@ export interface Change {
 export type Row = Record<string, unknown>;
 
 /** The lower bound of a windowed table's rows, fixed for the life of one initial load. */
-export type WindowBounds = Partial<Record<SyncedTableName, string>>;
+export type WindowBounds = Record<string, string>;
 
 /**
  * An initial load in progress, saved after every page so a station killed halfway resumes there.
@@ -35,7 +35,7 @@ export type WindowBounds = Partial<Record<SyncedTableName, string>>;
 export interface InitialSync {
   horizon: string;
   windows: WindowBounds;
-  tables: { table: SyncedTableName; afterId: string | null; loaded: number; total: number; done: boolean }[];
+  tables: { table: string; afterId: string | null; loaded: number; total: number; done: boolean }[];
   /** Pages loaded before the last restart, kept to show that the load resumed. */
   resumedAt: number | null;
 }
@@ -53,16 +53,16 @@ export interface ChangeSink {
   readCursor(): FeedCursor | null;
   readInitialSync(): InitialSync | null;
   /** Upserts one page of a table and records the progress, together. */
-  saveInitialPage(table: SyncedTableName, rows: Row[], progress: InitialSync): void;
+  saveInitialPage(table: string, rows: Row[], progress: InitialSync): void;
   finishInitialSync(cursor: FeedCursor): void;
   /**
    * Applies changes in order and moves the cursor, or refuses (returns false) when local writes
    * still wait in the outbox: server state is never applied over them.
    */
   applyChanges(changes: Change[], cursor: FeedCursor): boolean;
-  localDigests(table: SyncedTableName, since: string | null): PartitionDigest[];
+  localDigests(table: string, since: string | null): PartitionDigest[];
   /** Makes one partition equal to the centre's rows; refuses (false) while the outbox is not empty. */
-  repairPartition(table: SyncedTableName, partition: string, since: string | null, rows: Row[]): boolean;
+  repairPartition(table: string, partition: string, since: string | null, rows: Row[]): boolean;
 }
 
 export type PullOutcome =
@@ -73,7 +73,7 @@ export type PullOutcome =
 export interface InitialProgress {
   loaded: number;
   total: number;
-  table: SyncedTableName;
+  table: string;
 }
 
 /** The sync protocol this station speaks, and the centre protocols it can work with. */
@@ -96,7 +96,7 @@ export class Puller {
   constructor(
     private readonly central: Central,
     private readonly clinicId: string,
-    private readonly tables: SyncedTableName[],
+    private readonly tables: readonly SyncedTable[],
     private readonly sink: ChangeSink,
     /** Reads carry the signed-in session too, so the centre's row-level security scopes them. */
     private readonly sessionToken: () => string | null,
@@ -176,10 +176,10 @@ export class Puller {
   /** Takes the horizon first: every change committed after it will be replayed from the feed. */
   private async planInitialLoad(): Promise<InitialSync> {
     const now = this.now();
-    const ordered = [...this.tables].sort((a, b) => Number(!!syncedTables[b].urgent) - Number(!!syncedTables[a].urgent));
+    const ordered = [...this.tables].sort((a, b) => Number(!!b.urgent) - Number(!!a.urgent)).map((t) => t.name);
     const windows: WindowBounds = {};
     for (const name of ordered) {
-      const window = syncedTables[name].window;
+      const window = this.spec(name).window;
       if (window) windows[name] = windowStart(window.kind, now);
     }
     return this.central.withSession({ token: this.sessionToken() }, async (client) => {
@@ -196,8 +196,14 @@ export class Puller {
     });
   }
 
-  private scope(table: SyncedTableName, since: string | null): { where: string; params: unknown[] } {
-    const spec = syncedTables[table];
+  private spec(table: string): SyncedTable {
+    const spec = this.tables.find((t) => t.name === table);
+    if (!spec) throw new Error(`This station does not mirror table ${table}.`);
+    return spec;
+  }
+
+  private scope(table: string, since: string | null): { where: string; params: unknown[] } {
+    const spec = this.spec(table);
     const params: unknown[] = [this.clinicId];
     let where = table === 'clinics' ? 'id = $1' : 'clinic_id = $1';
     if (spec.window && since) {
@@ -207,8 +213,8 @@ export class Puller {
     return { where, params };
   }
 
-  private async readPage(table: SyncedTableName, since: string | null, afterId: string | null): Promise<Row[]> {
-    const columns = syncedTables[table].columns.map((c) => `"${c}"`).join(', ');
+  private async readPage(table: string, since: string | null, afterId: string | null): Promise<Row[]> {
+    const columns = this.spec(table).columns.map((c) => `"${c}"`).join(', ');
     const { where, params } = this.scope(table, since);
     if (afterId) params.push(afterId);
     const after = afterId ? ` AND id > $${params.length}::uuid` : '';
@@ -228,7 +234,7 @@ export class Puller {
           this.clinicId,
           cursor.xid,
           cursor.seq,
-          this.tables,
+          this.tables.map((t) => t.name),
           this.batchSize,
         ]),
       );
@@ -248,14 +254,14 @@ export class Puller {
    * differ. A partition can differ for a moment because the centre moved on since the last pull, so
    * a difference is confirmed after pulling again before anything is rewritten.
    */
-  async verify(): Promise<{ partitions: number; repaired: { table: SyncedTableName; partition: string; rows: number }[] }> {
+  async verify(): Promise<{ partitions: number; repaired: { table: string; partition: string; rows: number }[] }> {
     if (!this.sink.readCursor()) return { partitions: 0, repaired: [] };
-    let suspects = await this.diverged(this.tables);
+    let suspects = await this.diverged(this.tables.map((t) => t.name));
     if (suspects.length === 0) return { partitions: this.tables.length * 16, repaired: [] };
     const pulled = await this.pull();
     if (pulled.kind === 'deferred') return { partitions: 0, repaired: [] };
     suspects = await this.diverged([...new Set(suspects.map((s) => s.table))], suspects);
-    const repaired: { table: SyncedTableName; partition: string; rows: number }[] = [];
+    const repaired: { table: string; partition: string; rows: number }[] = [];
     for (const { table, partition, since } of suspects) {
       const rows = await this.central.withSession({ token: this.sessionToken() }, (client) => this.readPartition(client, table, partition, since));
       if (!this.sink.repairPartition(table, partition, since, rows)) break;
@@ -265,14 +271,14 @@ export class Puller {
   }
 
   private async diverged(
-    tables: SyncedTableName[],
-    only?: { table: SyncedTableName; partition: string }[],
-  ): Promise<{ table: SyncedTableName; partition: string; since: string | null }[]> {
+    tables: string[],
+    only?: { table: string; partition: string }[],
+  ): Promise<{ table: string; partition: string; since: string | null }[]> {
     const now = this.now();
-    const found: { table: SyncedTableName; partition: string; since: string | null }[] = [];
+    const found: { table: string; partition: string; since: string | null }[] = [];
     await this.central.withSession({ token: this.sessionToken() }, async (client) => {
       for (const table of tables) {
-        const window = syncedTables[table].window;
+        const window = this.spec(table).window;
         const since = window ? windowStart(window.kind, now) : null;
         const { where, params } = this.scope(table, since);
         const { rows } = await client.query<PartitionDigest>(
@@ -295,8 +301,8 @@ export class Puller {
     return found;
   }
 
-  private async readPartition(client: pg.PoolClient, table: SyncedTableName, partition: string, since: string | null): Promise<Row[]> {
-    const columns = syncedTables[table].columns.map((c) => `"${c}"`).join(', ');
+  private async readPartition(client: pg.PoolClient, table: string, partition: string, since: string | null): Promise<Row[]> {
+    const columns = this.spec(table).columns.map((c) => `"${c}"`).join(', ');
     const { where, params } = this.scope(table, since);
     params.push(partition);
     const { rows } = await client.query<Row>(`SELECT ${columns} FROM clinic.${table} WHERE ${where} AND left(id::text, 1) = $${params.length}`, params);

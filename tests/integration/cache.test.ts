@@ -4,14 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Cache } from '../../src/main/cache/cache';
-import { localMigrations } from '../../src/main/cache/migrations';
+import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
+import { CACHE_GENERATION, createTableSql, defineTable, integer, text } from '../../src/main/cache/table';
+import { stationTables } from '../../src/main/schema';
 import { CentralError } from '../../src/sync/central';
-import type { SyncedTableName } from '../../src/sync/tables';
 
 const clinicId = randomUUID();
 
 /** An initial load of one table in one page. */
-function load(cache: Cache, table: SyncedTableName, rows: Record<string, unknown>[], cursor: { xid: string; seq: string }) {
+function load(cache: Cache, table: string, rows: Record<string, unknown>[], cursor: { xid: string; seq: string }) {
   const progress = { horizon: cursor.xid, windows: {}, tables: [{ table, afterId: null, loaded: rows.length, total: rows.length, done: true }], resumedAt: null };
   cache.saveInitialPage(table, rows, progress);
   cache.finishInitialSync(cursor);
@@ -49,11 +51,76 @@ describe('station cache (real SQLite file)', () => {
   });
 
   it('records its schema version and refuses a cache from a newer app', () => {
-    expect(cache.db.pragma('user_version', { simple: true })).toBe(localMigrations.length);
-    cache.db.pragma(`user_version = ${localMigrations.length + 1}`);
+    expect(cache.db.pragma('user_version', { simple: true })).toBe(CACHE_GENERATION);
+    cache.db.pragma(`user_version = ${CACHE_GENERATION + 1}`);
     cache.close();
     expect(() => new Cache(join(dir, 'cache.sqlite'))).toThrow(/newer than this app/);
     cache = new Cache(join(dir, 'other.sqlite'));
+  });
+
+  /** Every table's columns as SQLite reports them, with type, required flag and default. */
+  function layout(db: Database.Database): Record<string, string[]> {
+    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'patients_fts%' ORDER BY name").pluck().all() as string[];
+    return Object.fromEntries(
+      tables.map((t) => [t, (db.prepare(`SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?) ORDER BY name`).all(t) as object[]).map((c) => JSON.stringify(c))]),
+    );
+  }
+
+  it('opens a cache built by the old hand-written migrations with its rows and layout unchanged', () => {
+    const file = join(dir, 'generation-4.sqlite');
+    const old = new Database(file);
+    old.exec(readFileSync(join(import.meta.dirname, '../fixtures/cache-generation-4.sql'), 'utf8'));
+    old.pragma('user_version = 4');
+    old.prepare("INSERT INTO outbox (request_key, procedure, args, session_token, undo, created_at) VALUES ('k1', 'issue_ticket', '{}', 't', '[]', '2026-12-01T01:00:00Z')").run();
+    const before = layout(old);
+    const triggers = old.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").all();
+    old.close();
+
+    const reopened = new Cache(file);
+    try {
+      expect(layout(reopened.db)).toEqual(before);
+      expect(reopened.db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").all()).toEqual(triggers);
+      expect(reopened.pendingCount()).toBe(1);
+      expect(reopened.db.pragma('user_version', { simple: true })).toBe(CACHE_GENERATION);
+    } finally {
+      reopened.close();
+    }
+  });
+
+  it('builds a new cache with the same layout the old migrations built', () => {
+    const old = new Database(':memory:');
+    old.exec(readFileSync(join(import.meta.dirname, '../fixtures/cache-generation-4.sql'), 'utf8'));
+    expect(layout(cache.db)).toEqual(layout(old));
+    old.close();
+  });
+
+  it('adds a column declared later to an existing cache, keeping its rows', () => {
+    const file = join(dir, 'grow.sqlite');
+    const v1 = defineTable({ name: 'notes', columns: { id: text(), body: text() }, primaryKey: ['id'] });
+    const first = new Cache(file, [...stationTables, v1]);
+    first.db.prepare("INSERT INTO notes (id, body) VALUES ('n1', 'first')").run();
+    first.close();
+    const v2 = defineTable({ name: 'notes', columns: { id: text(), body: text(), author: text.nullable(), revision: integer({ default: 1 }) }, primaryKey: ['id'] });
+    const second = new Cache(file, [...stationTables, v2]);
+    try {
+      expect(second.db.prepare('SELECT id, body, author, revision FROM notes').all()).toEqual([{ id: 'n1', body: 'first', author: null, revision: 1 }]);
+    } finally {
+      second.close();
+    }
+  });
+
+  it('refuses to add a required column without a default, and a file whose columns this app cannot fill', () => {
+    const file = join(dir, 'strict.sqlite');
+    const v1 = defineTable({ name: 'notes', columns: { id: text() }, primaryKey: ['id'] });
+    new Cache(file, [...stationTables, v1]).close();
+    const required = defineTable({ name: 'notes', columns: { id: text(), body: text() }, primaryKey: ['id'] });
+    expect(() => new Cache(file, [...stationTables, required])).toThrow(/cannot gain required column body without a default/);
+
+    const newer = join(dir, 'newer.sqlite');
+    const db = new Database(newer);
+    db.exec(createTableSql(defineTable({ name: 'meta', columns: { key: text(), value: text(), written_by: text() }, primaryKey: ['key'] })));
+    db.close();
+    expect(() => new Cache(newer)).toThrow(/newer than this app/);
   });
 
   it('finds patients through the trigram index by name, Chinese name, NRIC tail and phone digits', () => {

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cache } from '../../src/main/cache/cache';
-import { DeviceService, VIRTUAL_PRINTER_ID, deviceHandlers, type DeviceOptions } from '../../src/main/devices/service';
+import { DeviceService, VIRTUAL_PRINTER_ID, type DeviceOptions } from '../../src/main/devices/service';
+import { deviceHandlers } from '../../src/main/devices/handlers';
 import { ApiError, parseInput } from '../../src/shared/contract';
 import type { PrinterStatusEvent } from '../../src/shared/devices-contract';
 import { FakeEscPosPrinter, mockSerialPrinter, startTcpPrinter } from '../support/fake-printer';
@@ -192,7 +193,7 @@ describe('the print queue', () => {
 
   it('answers bad input with a clear error and changes nothing', async () => {
     const r = rig();
-    const handlers = deviceHandlers(() => r.devices);
+    const handlers = deviceHandlers(r.devices);
     expect(() => parseInput('printers.add', { kind: 'tcp', name: 'X', address: 'printer:99999', paperWidth: 80 })).toThrow(/port must be between/);
     expect(() => parseInput('printers.add', { kind: 'tcp', name: 'X', address: '10.0.0.5:9100', paperWidth: 76 })).toThrow(ApiError);
     expect(() => parseInput('announcements.setSettings', { languages: ['en', 'en'], speechFallback: false })).toThrow(/only once/);
@@ -202,6 +203,6 @@ describe('the print queue', () => {
     await expect(r.devices.removePrinter(VIRTUAL_PRINTER_ID)).rejects.toThrow(/built in/);
     expect(r.devices.jobs(10)).toHaveLength(0);
     r.cache.setMeta('announcements.settings', '{"languages":["xx"]');
-    expect(r.devices.announcementSettings().problems[0]).toMatch(/could not be read/);
+    expect(r.devices.voice.announcementSettings().problems[0]).toMatch(/could not be read/);
   });
 });

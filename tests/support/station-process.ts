@@ -1,4 +1,5 @@
 import { StationCore } from '../../src/main/station';
+import type { RegisterPatientInput } from '../../src/shared/contract';
 import { openLocalKeyFile } from '../../src/main/crypto/field-crypto';
 import type { ChildStationConfig } from './station-child';
 
@@ -34,7 +35,7 @@ process.on('message', (raw) => {
   const run = async () => {
     if (request.method === 'requestSync') return core.requestSync();
     if (request.method === 'registerMany') {
-      const people = request.input as Parameters<StationCore['registerPatient']>[0][];
+      const people = request.input as RegisterPatientInput[];
       for (const person of people) await core.handle('patients.register', person);
       return people.length;
     }

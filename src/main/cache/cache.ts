@@ -11,12 +11,11 @@ import { randomUUID } from 'node:crypto';
 import type { CentralError } from '../../sync/central';
 import type { Change, ChangeSink, FeedCursor, InitialSync, PartitionDigest, Row } from '../../sync/pull';
 import type { OutboxEntry, OutboxStore } from '../../sync/push';
-import { syncedTables, type SyncedTableName } from '../../sync/tables';
-import { migrateCache } from './migrations';
-import type { CacheSchema } from './schema';
+import { stationTables, type StationSchema, type TableName } from '../schema';
+import { isWritable, mirroredColumns, reconcileCache, type TableDefinition } from './table';
 
 /** How to take back an optimistic local change if the centre refuses it. */
-export type Undo = { kind: 'delete'; table: SyncedTableName; id: string } | { kind: 'restore'; table: SyncedTableName; row: Row };
+export type Undo = { kind: 'delete'; table: TableName; id: string } | { kind: 'restore'; table: TableName; row: Row };
 
 export interface OutboxWrite {
   procedure: string;
@@ -28,23 +27,12 @@ export interface OutboxWrite {
 export type WriteMode = 'pull' | 'ack' | 'local';
 
 export interface AppliedSummary {
-  tables: Set<SyncedTableName>;
-  /** Calls that were not in the cache before: the display announces these. */
-  newCalls: CacheSchema['queue_calls'][];
+  tables: Set<string>;
+  /** Rows of tables that report new rows (the display announces new calls), not in the cache before. */
+  newRows: { table: string; row: Row }[];
 }
 
-const primaryKeys: Record<SyncedTableName, string[]> = {
-  clinics: ['id'],
-  doctors: ['clinic_id', 'id'],
-  rooms: ['clinic_id', 'id'],
-  patients: ['clinic_id', 'id'],
-  appointments: ['clinic_id', 'id'],
-  queue_tickets: ['clinic_id', 'id'],
-  queue_calls: ['clinic_id', 'id'],
-};
-
-/** Tables a station writes optimistically; they carry a `pending` flag until the centre answers. */
-const writableTables = new Set<SyncedTableName>(['patients', 'appointments', 'queue_tickets', 'queue_calls']);
+export const emptySummary = (): AppliedSummary => ({ tables: new Set(), newRows: [] });
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}(:?\d{2})?|Z)$/;
 
@@ -66,18 +54,23 @@ function toCacheValue(value: unknown): unknown {
  */
 export class Cache implements ChangeSink, OutboxStore {
   readonly db: Database.Database;
-  readonly q: Kysely<CacheSchema>;
+  readonly q: Kysely<StationSchema>;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly mirrored: Map<string, TableDefinition>;
   private onApplied: (summary: AppliedSummary) => void = () => undefined;
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    readonly tables: readonly TableDefinition[] = stationTables,
+  ) {
+    this.mirrored = new Map(tables.filter((t) => t.sync).map((t) => [t.name, t]));
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    migrateCache(this.db);
-    this.q = new Kysely<CacheSchema>({
+    reconcileCache(this.db, tables);
+    this.q = new Kysely<StationSchema>({
       dialect: {
         createAdapter: () => new SqliteAdapter(),
         createDriver: () => new DummyDriver(),
@@ -89,6 +82,11 @@ export class Cache implements ChangeSink, OutboxStore {
 
   setChangeListener(listener: (summary: AppliedSummary) => void): void {
     this.onApplied = listener;
+  }
+
+  /** Tells the core about rows written outside the cache's own sync paths (a procedure's answer). */
+  notifyApplied(summary: AppliedSummary): void {
+    this.onApplied(summary);
   }
 
   all<R>(query: Compilable<R>): R[] {
@@ -152,11 +150,11 @@ export class Cache implements ChangeSink, OutboxStore {
   }
 
   /** The centre's refusal of one request, if it refused it. */
-  rejectionOf(requestKey: string): CacheSchema['rejections'] | undefined {
+  rejectionOf(requestKey: string): StationSchema['rejections'] | undefined {
     return this.get(this.q.selectFrom('rejections').selectAll().where('request_key', '=', requestKey));
   }
 
-  rejections(): CacheSchema['rejections'][] {
+  rejections(): StationSchema['rejections'][] {
     return this.all(this.q.selectFrom('rejections').selectAll().where('dismissed_at', 'is', null).orderBy('id', 'desc'));
   }
 
@@ -195,7 +193,7 @@ export class Cache implements ChangeSink, OutboxStore {
   }
 
   acknowledge(entry: OutboxEntry, result: unknown): void {
-    const summary: AppliedSummary = { tables: new Set(), newCalls: [] };
+    const summary = emptySummary();
     this.transaction(() => {
       this.applyProcedureResult(result, summary);
       this.run(this.q.deleteFrom('outbox').where('seq', '=', entry.seq));
@@ -204,7 +202,7 @@ export class Cache implements ChangeSink, OutboxStore {
   }
 
   reject(entry: OutboxEntry, error: CentralError): void {
-    const summary: AppliedSummary = { tables: new Set(), newCalls: [] };
+    const summary = emptySummary();
     this.transaction(() => {
       const row = this.get(this.q.selectFrom('outbox').select('undo').where('seq', '=', entry.seq));
       if (row) for (const step of (JSON.parse(row.undo) as Undo[]).reverse()) this.undo(step, summary);
@@ -235,15 +233,10 @@ export class Cache implements ChangeSink, OutboxStore {
   /** Procedures answer with the rows they wrote (`ticket`, `call`, `patient`): apply them now. */
   applyProcedureResult(result: unknown, summary: AppliedSummary): void {
     if (!result || typeof result !== 'object') return;
-    const images: [SyncedTableName, unknown][] = [
-      ['patients', (result as Record<string, unknown>).patient],
-      ['queue_tickets', (result as Record<string, unknown>).ticket],
-      ['queue_calls', (result as Record<string, unknown>).call],
-      ['appointments', (result as Record<string, unknown>).appointment],
-    ];
-    for (const [table, image] of images) {
+    for (const table of this.mirrored.values()) {
+      const image = table.sync?.resultKey ? (result as Record<string, unknown>)[table.sync.resultKey] : undefined;
       if (image && typeof image === 'object') {
-        if (this.writeRow(table, image as Row, { mode: 'ack', summary })) summary.tables.add(table);
+        if (this.writeRow(table.name, image as Row, { mode: 'ack', summary })) summary.tables.add(table.name);
       }
     }
   }
@@ -260,7 +253,7 @@ export class Cache implements ChangeSink, OutboxStore {
     return raw ? (JSON.parse(raw) as InitialSync) : null;
   }
 
-  saveInitialPage(table: SyncedTableName, rows: Row[], progress: InitialSync): void {
+  saveInitialPage(table: string, rows: Row[], progress: InitialSync): void {
     this.transaction(() => {
       if (this.getMeta('fts_deferred') === null) this.setMeta('fts_deferred', '1');
       // A first load has nothing deleted yet to guard against; looking up every row would only cost.
@@ -268,13 +261,13 @@ export class Cache implements ChangeSink, OutboxStore {
       for (const row of rows) this.writeRow(table, row, { mode: 'pull', noTombstones });
       this.setMeta('initial_sync', JSON.stringify(progress));
     });
-    if (rows.length) this.onApplied({ tables: new Set([table]), newCalls: [] });
+    if (rows.length) this.onApplied({ tables: new Set([table]), newRows: [] });
   }
 
   finishInitialSync(cursor: FeedCursor): void {
     this.transaction(() => {
       if (this.getMeta('fts_deferred') !== null) {
-        this.db.exec("INSERT INTO patients_fts (patients_fts) VALUES ('rebuild')");
+        for (const table of this.mirrored.values()) if (table.sync?.rebuildAfterFirstLoad) this.db.exec(table.sync.rebuildAfterFirstLoad);
         this.setMeta('fts_deferred', null);
       }
       this.setMeta('feed_cursor', JSON.stringify(cursor));
@@ -286,8 +279,8 @@ export class Cache implements ChangeSink, OutboxStore {
     return this.statement('SELECT EXISTS (SELECT 1 FROM tombstones)').pluck().get() === 1;
   }
 
-  localDigests(table: SyncedTableName, since: string | null): PartitionDigest[] {
-    const window = syncedTables[table].window;
+  localDigests(table: string, since: string | null): PartitionDigest[] {
+    const window = this.mirroredTable(table).sync?.window;
     const filter = window && since ? `WHERE ${window.column} >= @since` : '';
     return this.db
       .prepare(
@@ -299,11 +292,11 @@ export class Cache implements ChangeSink, OutboxStore {
       .all(filter ? { since } : {}) as PartitionDigest[];
   }
 
-  repairPartition(table: SyncedTableName, partition: string, since: string | null, rows: Row[]): boolean {
-    const summary: AppliedSummary = { tables: new Set([table]), newCalls: [] };
+  repairPartition(table: string, partition: string, since: string | null, rows: Row[]): boolean {
+    const summary: AppliedSummary = { tables: new Set([table]), newRows: [] };
     const repaired = this.transaction(() => {
       if (this.pendingCount() > 0) return false;
-      const window = syncedTables[table].window;
+      const window = this.mirroredTable(table).sync?.window;
       const keep = new Set(rows.map((row) => String(row.id)));
       const local = this.db
         .prepare(`SELECT id FROM ${table} WHERE substr(id, 1, 1) = @partition${window && since ? ` AND ${window.column} >= @since` : ''}`)
@@ -319,11 +312,11 @@ export class Cache implements ChangeSink, OutboxStore {
   }
 
   applyChanges(changes: Change[], cursor: FeedCursor): boolean {
-    const summary: AppliedSummary = { tables: new Set(), newCalls: [] };
+    const summary = emptySummary();
     const applied = this.transaction(() => {
       if (this.pendingCount() > 0) return false;
       for (const change of changes) {
-        if (!(change.table in syncedTables)) continue;
+        if (!this.mirrored.has(change.table)) continue;
         const seq = Number(change.seq);
         if (change.op === 'D') {
           this.statement(`DELETE FROM ${change.table} WHERE id = ?`).run(change.id);
@@ -348,17 +341,17 @@ export class Cache implements ChangeSink, OutboxStore {
    * is an optimistic write or its undo.
    */
   writeRow(
-    table: SyncedTableName,
+    table: string,
     image: Row,
     options: { mode: WriteMode; summary?: AppliedSummary; pending?: boolean; noTombstones?: boolean },
   ): boolean {
-    const spec = syncedTables[table];
+    const spec = this.mirroredTable(table);
     const values: Record<string, unknown> = {};
-    for (const column of spec.columns) values[column] = toCacheValue(image[column]);
+    for (const column of mirroredColumns(spec)) values[column] = toCacheValue(image[column]);
     if (values.sync_seq === null) values.sync_seq = 0;
     values.sync_seq = Number(values.sync_seq);
-    if (table === 'patients') values.phone_digits = typeof values.phone === 'string' ? values.phone.replace(/\D/g, '') : null;
-    if (writableTables.has(table)) values.pending = options.pending ? 1 : 0;
+    spec.sync?.derive?.(values);
+    if (isWritable(spec)) values.pending = options.pending ? 1 : 0;
 
     if (options.mode === 'pull' && !options.noTombstones) {
       const tomb = this.statement('SELECT sync_seq FROM tombstones WHERE table_name = ? AND id = ?').get(table, values.id) as
@@ -366,10 +359,10 @@ export class Cache implements ChangeSink, OutboxStore {
         | undefined;
       if (tomb && tomb.sync_seq >= (values.sync_seq as number)) return false;
     }
-    const isNewCall = table === 'queue_calls' && options.summary !== undefined && !this.statement('SELECT 1 FROM queue_calls WHERE id = ?').get(values.id);
+    const isNew = spec.sync?.reportNewRows === true && options.summary !== undefined && !this.statement(`SELECT 1 FROM ${table} WHERE id = ?`).get(values.id);
 
-    const result = this.upsertStatement(table, Object.keys(values), options.mode).run(values);
-    if (isNewCall && result.changes > 0) options.summary!.newCalls.push(values as CacheSchema['queue_calls']);
+    const result = this.upsertStatement(spec, Object.keys(values), options.mode).run(values);
+    if (isNew && result.changes > 0) options.summary!.newRows.push({ table, row: values });
     return result.changes > 0;
   }
 
@@ -384,15 +377,16 @@ export class Cache implements ChangeSink, OutboxStore {
   }
 
   /** A table's row images always carry the same columns, so one statement per table and mode. */
-  private upsertStatement(table: SyncedTableName, columns: string[], mode: WriteMode): Database.Statement {
+  private upsertStatement(spec: TableDefinition, columns: string[], mode: WriteMode): Database.Statement {
+    const table = spec.name;
     const cacheKey = `${table}:${mode}`;
     let statement = this.statements.get(cacheKey);
     if (!statement) {
-      const keys = primaryKeys[table];
+      const keys = spec.primaryKey;
       const updates = columns.filter((c) => !keys.includes(c)).map((c) => `${c} = excluded.${c}`);
       const guard = {
         // A row with a local write still waiting in the outbox is never overwritten by the centre.
-        pull: ` WHERE excluded.sync_seq > ${table}.sync_seq${writableTables.has(table) ? ` AND ${table}.pending = 0` : ''}`,
+        pull: ` WHERE excluded.sync_seq > ${table}.sync_seq${isWritable(spec) ? ` AND ${table}.pending = 0` : ''}`,
         ack: ` WHERE excluded.sync_seq >= ${table}.sync_seq OR ${table}.pending = 1`,
         local: '',
       }[mode];
@@ -405,7 +399,13 @@ export class Cache implements ChangeSink, OutboxStore {
     return statement;
   }
 
-  readRow(table: SyncedTableName, id: string): Row | undefined {
+  private mirroredTable(name: string): TableDefinition {
+    const table = this.mirrored.get(name);
+    if (!table) throw new Error(`The cache does not mirror table ${name}.`);
+    return table;
+  }
+
+  readRow(table: string, id: string): Row | undefined {
     return this.db.prepare(`SELECT * FROM ${table} WHERE id = ?`).get(id) as Row | undefined;
   }
 

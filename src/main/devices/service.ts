@@ -1,20 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
+import { ApiError } from '../../shared/contract';
 import {
-  announcementLanguages,
-  announcementSettingsSchema,
-  clipNames,
-  defaultAnnouncementSettings,
-  type AnnouncementLanguage,
-  type AnnouncementSettings,
-} from '../../shared/announcement';
-import { ApiError, describeIssues, type DisplayCall, type MethodOutput } from '../../shared/contract';
-import {
-  addBoardInputSchema,
   addPrinterInputSchema,
   printerStateMessages,
-  type BoardInfo,
   type DocumentPreview,
   type PaperWidth,
   type PrinterEncoding,
@@ -22,29 +11,20 @@ import {
   type PrinterStatusEvent,
   type PrintJob,
 } from '../../shared/devices-contract';
-import { compareForCall } from '../../shared/queue-order';
-import { charactersPerLine, estimateWaitMinutes, receiptMarkup, testPageMarkup, ticketMarkup, type ReceiptDocument } from '../../shared/receipt';
-import { audioMimeOf, decodeWav } from '../../shared/wav';
+import { testPageMarkup } from '../../shared/receipt';
 import type { Cache } from '../cache/cache';
-import { QueueBoard } from './boards/board';
-import { boardDriver, boardDrivers } from './boards/index';
-import { pngBase64, rasterizeLine } from './cjk-raster';
-import { renderBytes, renderPreview, type RenderOptions } from './encoder';
+import type { StationSchema } from '../schema';
+import { BoardService } from './board-service';
+import { receiptMarkupFor, renderOptions, sampleReceipt, ticketDocument, type DocumentSource } from './documents';
+import { renderBytes, renderPreview } from './encoder';
 import { defaultTiming, EscPosPrinter, VirtualPrinter, type PrinterEndpoint, type PrinterTiming } from './printer';
-import { listSerialPorts, SerialTransport, TcpTransport, type SerialBinding, type Transport } from './transport';
+import { SerialTransport, TcpTransport, type SerialBinding, type Transport } from './transport';
+import { VoiceService } from './voice';
 import type { z } from 'zod';
 
 /** The built-in printer every station has, so printing works with no hardware. */
 export const VIRTUAL_PRINTER_ID = '00000000-0000-4000-8000-000000000001';
 const DEFAULT_PRINTER_META = 'devices.default_printer';
-/** This station's own voice options (speech fallback); the languages are the clinic's. */
-const ANNOUNCEMENT_META = 'announcements.settings';
-/** The clinic's station settings as the centre last gave them (StationCore fetches them at each sync). */
-export const CLINIC_SETTINGS_META = 'clinic_settings';
-const LANGUAGES_SETTING = 'announcement.languages';
-/** Who may change a clinic setting; the centre checks it again (clinic.set_setting). */
-export const SETTINGS_ROLES = ['clinic_admin', 'chain_admin'];
-const MAX_CLIP_BYTES = 1024 * 1024;
 
 export interface DeviceOptions {
   /** The OS serial binding in the app; @serialport/binding-mock in tests. */
@@ -67,38 +47,8 @@ export interface DeviceServiceDeps {
   options?: DeviceOptions;
 }
 
-type PrinterTables = {
-  printers: {
-    id: string;
-    name: string;
-    kind: string;
-    address: string;
-    baud_rate: number | null;
-    paper_width: number;
-    encoding: string;
-    created_at: string;
-  };
-  print_jobs: {
-    id: string;
-    printer_id: string;
-    document: string;
-    title: string;
-    markup: string;
-    paper_width: number;
-    encoding: string;
-    bytes: Uint8Array;
-    status: string;
-    attempts: number;
-    last_error: string | null;
-    created_at: string;
-    printed_at: string | null;
-  };
-  boards: { id: string; name: string; driver: string; transport: string; address: string; baud_rate: number | null; created_at: string };
-};
-
-type PrinterRow = PrinterTables['printers'];
-type JobRow = PrinterTables['print_jobs'];
-type BoardRow = PrinterTables['boards'];
+type PrinterRow = StationSchema['printers'];
+type JobRow = StationSchema['print_jobs'];
 
 interface LivePrinter {
   row: PrinterRow;
@@ -107,31 +57,35 @@ interface LivePrinter {
 }
 
 /**
- * Printers, the persisted print queue, queue boards and voice settings of one station. A job is
+ * Printers and the persisted print queue of one station, with its queue boards and voice calls
+ * beside them (`boards`, `voice`). A job is
  * written to SQLite before anything is sent, waits while its printer is faulty, and is marked
  * printed only after the printer's status says it got through; nothing is dropped without a row
  * saying why.
  */
 export class DeviceService {
-  private readonly q;
   private readonly printers = new Map<string, LivePrinter>();
-  private readonly boards = new Map<string, { row: BoardRow; board: QueueBoard }>();
+  readonly boards: BoardService;
+  readonly voice: VoiceService;
+  private readonly documents: DocumentSource;
   private readonly draining = new Map<string, Promise<void>>();
   private readonly drainAgain = new Set<string>();
   private readonly timing: PrinterTiming;
   private started = false;
 
   constructor(readonly deps: DeviceServiceDeps) {
-    this.q = deps.cache.q.withTables<PrinterTables>();
     this.timing = deps.options?.timing ?? defaultTiming;
+    this.boards = new BoardService({ cache: deps.cache, now: deps.now, transportFor: (kind, address, baudRate) => this.transportFor(kind, address, baudRate) });
+    this.voice = new VoiceService({ dataDir: deps.dataDir, cache: deps.cache, session: deps.session, afterClinicWrite: deps.afterClinicWrite });
+    this.documents = { cache: deps.cache, clinic: deps.clinic, now: deps.now };
+  }
+
+  private get q() {
+    return this.deps.cache.q;
   }
 
   get virtualFolder(): string {
     return join(this.deps.dataDir, 'virtual-printer');
-  }
-
-  get voiceFolder(): string {
-    return join(this.deps.dataDir, 'voice');
   }
 
   start(): void {
@@ -146,16 +100,15 @@ export class DeviceService {
     );
     this.attach(this.virtualRow(), new VirtualPrinter(this.virtualFolder));
     for (const row of this.deps.cache.all(this.q.selectFrom('printers').selectAll())) this.attach(row, this.endpointFor(row));
-    for (const row of this.deps.cache.all(this.q.selectFrom('boards').selectAll())) this.attachBoard(row);
+    this.boards.start();
   }
 
   async stop(): Promise<void> {
     this.started = false;
     await Promise.all([...this.printers.values()].map((p) => p.endpoint.stop()));
     await Promise.all([...this.draining.values()].map((run) => run.catch(() => undefined)));
-    await Promise.all([...this.boards.values()].map((b) => b.board.stop()));
+    await this.boards.stop();
     this.printers.clear();
-    this.boards.clear();
   }
 
   private virtualRow(): PrinterRow {
@@ -365,62 +318,12 @@ export class DeviceService {
     return this.enqueue(printerId, row.document as PrintJob['document'], `${row.title} (reprint)`, row.markup);
   }
 
-  // --- documents -------------------------------------------------------------------------------
-
-  private ticketMarkupFor(ticketId: string): { title: string; markup: string } {
-    const clinic = this.deps.clinic();
-    const ticket = this.deps.cache.get(this.deps.cache.q.selectFrom('queue_tickets').selectAll().where('id', '=', ticketId));
-    if (!ticket) throw new ApiError('not_found', 'That ticket is not in today’s queue.');
-    const now = this.deps.now().toISOString();
-    const candidate = (t: typeof ticket) => ({
-      ticketNumber: t.ticket_number,
-      priority: t.priority as 0 | 1 | 2,
-      status: t.status as 'waiting',
-      doctorId: t.doctor_id,
-      dueAt: t.due_at,
-      queuedAt: t.queued_at,
-    });
-    const waiting = this.deps.cache.all(
-      this.deps.cache.q.selectFrom('queue_tickets').selectAll().where('service_date', '=', ticket.service_date).where('status', '=', 'waiting').where('id', '!=', ticket.id),
-    );
-    const peopleAhead = waiting.filter((other) => compareForCall(candidate(other), candidate(ticket), now) < 0).length;
-    const rooms = this.deps.cache.all(this.deps.cache.q.selectFrom('rooms').select('id').where('clinic_id', '=', clinic.id).where('is_active', '=', 1)).length;
-    const markup = ticketMarkup({
-      ticketId: ticket.id,
-      ticketNumber: ticket.ticket_number,
-      clinicName: clinic.name,
-      issuedAt: ticket.issued_at,
-      peopleAhead,
-      estimatedWaitMinutes: estimateWaitMinutes(peopleAhead, rooms),
-    });
-    return { title: `Ticket ${ticket.ticket_number}`, markup };
-  }
-
-  /** Billing fills the receipt later; until then the layout is shown and tested with this example. */
-  private sampleReceipt(): ReceiptDocument {
-    const clinic = this.deps.clinic();
-    const row = this.deps.cache.get(this.deps.cache.q.selectFrom('clinics').select(['address', 'gst_reg_no']).where('id', '=', clinic.id));
-    return {
-      clinic: { name: clinic.name, address: row?.address ?? null, gstRegNo: row?.gst_reg_no ?? null },
-      receiptNumber: 'SAMPLE-000001',
-      issuedAt: this.deps.now().toISOString(),
-      patient: { fullName: 'Tan Wei Ming', nativeName: '陈伟明', nric: 'S1234567D' },
-      lines: [
-        { description: 'Consultation', quantity: 1, unitPriceCents: 3500 },
-        { description: 'Paracetamol 500 mg (10 tabs)', quantity: 2, unitPriceCents: 600 },
-      ],
-      subsidy: { label: 'CHAS Blue subsidy', amountCents: 1850 },
-      paidCents: 5000,
-      paymentMethod: 'NETS',
-    };
-  }
-
   private documentFor(document: PrintJob['document'], live: LivePrinter, ticketId: string | undefined): { title: string; markup: string } {
     if (document === 'ticket') {
       if (!ticketId) throw new ApiError('validation', 'Choose the ticket to print.');
-      return this.ticketMarkupFor(ticketId);
+      return ticketDocument(this.documents, ticketId);
     }
-    if (document === 'receipt') return { title: 'Sample receipt', markup: receiptMarkupFor(this.sampleReceipt(), live.row) };
+    if (document === 'receipt') return { title: 'Sample receipt', markup: receiptMarkupFor(sampleReceipt(this.documents), live.row) };
     return { title: `Test page for ${live.row.name}`, markup: testPageMarkup(live.row.name, live.row.paper_width as PaperWidth, this.deps.now().toISOString()) };
   }
 
@@ -443,13 +346,18 @@ export class DeviceService {
   /** Reception hands a ticket over on paper: queued on the default printer the moment it is issued. */
   ticketIssued<T extends { id: string }>(ticket: T): T {
     try {
-      const { title, markup } = this.ticketMarkupFor(ticket.id);
+      const { title, markup } = ticketDocument(this.documents, ticket.id);
       this.enqueue(undefined, 'ticket', title, markup);
     } catch (error) {
       // The ticket stands even if its paper copy cannot be made; the reason is in the log and the UI can reprint.
       console.error(`Ticket ${ticket.id} was issued but not queued for printing:`, error);
     }
     return ticket;
+  }
+
+  /** Every call goes to every board this station drives. */
+  showOnBoards(call: { ticketNumber: string; roomName: string }): Promise<void> {
+    return this.boards.showOnBoards(call);
   }
 
   // --- printer settings ------------------------------------------------------------------------
@@ -494,290 +402,5 @@ export class DeviceService {
     return this.info(live);
   }
 
-  // --- queue boards ----------------------------------------------------------------------------
-
-  private attachBoard(row: BoardRow): void {
-    const board = new QueueBoard(boardDriver(row.driver), this.transportFor(row.transport, row.address, row.baud_rate));
-    this.boards.set(row.id, { row, board });
-  }
-
-  private boardInfo(entry: { row: BoardRow; board: QueueBoard }): BoardInfo {
-    return {
-      id: entry.row.id,
-      name: entry.row.name,
-      driver: entry.row.driver,
-      transport: entry.row.transport as BoardInfo['transport'],
-      address: entry.row.address,
-      state: entry.board.state,
-      lastError: entry.board.lastError,
-    };
-  }
-
-  listBoards(): BoardInfo[] {
-    return [...this.boards.values()].map((entry) => this.boardInfo(entry));
-  }
-
-  addBoard(input: z.output<typeof addBoardInputSchema>): BoardInfo {
-    if (!boardDrivers[input.driver]) throw new ApiError('validation', `This station has no "${input.driver}" board driver.`);
-    if (input.transport === 'tcp' && !/^[A-Za-z0-9.-]+:\d{1,5}$/.test(input.address)) {
-      throw new ApiError('validation', 'Enter a network board as host:port, e.g. 192.168.1.60:3001.');
-    }
-    const row: BoardRow = { id: randomUUID(), ...input, baud_rate: input.transport === 'serial' ? input.baudRate : null, created_at: this.deps.now().toISOString() };
-    delete (row as Partial<typeof input>).baudRate;
-    this.deps.cache.run(this.q.insertInto('boards').values(row));
-    this.attachBoard(row);
-    return this.boardInfo(this.boards.get(row.id)!);
-  }
-
-  async removeBoard(boardId: string): Promise<void> {
-    const entry = this.boards.get(boardId);
-    if (!entry) throw new ApiError('not_found', 'That board is not set up at this station.');
-    this.boards.delete(boardId);
-    this.deps.cache.run(this.q.deleteFrom('boards').where('id', '=', boardId));
-    await entry.board.stop();
-  }
-
-  async testBoard(boardId: string): Promise<BoardInfo> {
-    const entry = this.boards.get(boardId);
-    if (!entry) throw new ApiError('not_found', 'That board is not set up at this station.');
-    await entry.board.show({ ticketNumber: 'A000', roomName: 'Test' });
-    return this.boardInfo(entry);
-  }
-
-  /** Every call goes to every board this station drives. */
-  async showOnBoards(call: Pick<DisplayCall, 'ticketNumber' | 'roomName'>): Promise<void> {
-    await Promise.all([...this.boards.values()].map((entry) => entry.board.show({ ticketNumber: call.ticketNumber, roomName: call.roomName })));
-  }
-
-  // --- voice -----------------------------------------------------------------------------------
-
-  /** The clinic's languages (the defaults until the centre was first asked) and this station's speech fallback. */
-  announcementSettings(): AnnouncementSettings & { problems: string[] } {
-    const problems: string[] = [];
-    let languages = defaultAnnouncementSettings.languages;
-    const clinic = parseJson(this.deps.cache.getMeta(CLINIC_SETTINGS_META));
-    if (clinic !== undefined) {
-      const value = (clinic as Record<string, unknown> | null)?.[LANGUAGES_SETTING];
-      const result = announcementSettingsSchema.shape.languages.safeParse(value);
-      if (result.success) languages = result.data;
-      else problems.push(`The clinic's announcement languages from the centre could not be read (${describeIssues(result.error)}); the defaults are in use.`);
-    }
-    let speechFallback = defaultAnnouncementSettings.speechFallback;
-    const raw = this.deps.cache.getMeta(ANNOUNCEMENT_META);
-    if (raw) {
-      const parsed = parseJson(raw);
-      const result = announcementSettingsSchema.pick({ speechFallback: true }).safeParse(parsed);
-      if (result.success) speechFallback = result.data.speechFallback;
-      else problems.push(`The saved voice settings could not be read (${parsed === undefined ? 'not JSON' : describeIssues(result.error)}); the defaults are in use until they are saved again.`);
-    }
-    return { languages, speechFallback, problems };
-  }
-
-  /** Whether the person signed in here may change the clinic's announcement languages. */
-  canEditLanguages(): boolean {
-    return SETTINGS_ROLES.includes(this.deps.session?.()?.role ?? '');
-  }
-
-  /**
-   * The speech fallback is this station's; the languages are the clinic's, changed only by its
-   * manager and sent to the centre through the outbox like every other write.
-   */
-  async setAnnouncementSettings(settings: AnnouncementSettings): Promise<AnnouncementSettings> {
-    const current = this.announcementSettings().languages;
-    const session = this.deps.session?.() ?? null;
-    const changed = settings.languages.join() !== current.join();
-    if (changed && !session) throw new ApiError('not_signed_in', 'Please sign in to change the announcement languages.');
-    if (changed && !SETTINGS_ROLES.includes(session?.role ?? '')) {
-      throw new ApiError('forbidden', 'Only the clinic manager (admin) can change the announcement languages.');
-    }
-    this.deps.cache.setMeta(ANNOUNCEMENT_META, JSON.stringify({ speechFallback: settings.speechFallback }));
-    if (!changed || !session) return { languages: current, speechFallback: settings.speechFallback };
-    const value = [...settings.languages];
-    const { requestKey } = this.deps.cache.enqueue(
-      // Shown here at once; the next fetch from the centre replaces it, also if the centre refuses it.
-      () => this.deps.cache.setMeta(CLINIC_SETTINGS_META, JSON.stringify({ ...asObject(parseJson(this.deps.cache.getMeta(CLINIC_SETTINGS_META))), [LANGUAGES_SETTING]: value })),
-      () => ({ procedure: 'set_setting', args: { key: LANGUAGES_SETTING, value }, sessionToken: session.token, undo: [] }),
-    );
-    await this.deps.afterClinicWrite?.(requestKey);
-    return { languages: this.announcementSettings().languages, speechFallback: settings.speechFallback };
-  }
-
-  /**
-   * The clinic's own recordings in <data dir>/voice/<language>/<clip>.wav|mp3|ogg. Each file is
-   * checked before the display is told about it, so a bad file falls back to the generated clip.
-   */
-  voiceOverrides(): { overrides: Map<string, string>; problems: string[] } {
-    const overrides = new Map<string, string>();
-    const problems: string[] = [];
-    if (!existsSync(this.voiceFolder)) return { overrides, problems };
-    const known = new Set(clipNames());
-    for (const language of readdirSync(this.voiceFolder)) {
-      const dir = join(this.voiceFolder, language);
-      if (!statSync(dir).isDirectory()) continue;
-      if (!(announcementLanguages as readonly string[]).includes(language)) {
-        problems.push(`voice/${language}: not a language folder (use ${announcementLanguages.join(', ')}).`);
-        continue;
-      }
-      for (const file of readdirSync(dir)) {
-        const clip = file.slice(0, -extname(file).length);
-        const where = `voice/${language}/${file}`;
-        if (!['.wav', '.mp3', '.ogg'].includes(extname(file).toLowerCase())) {
-          problems.push(`${where}: only .wav, .mp3 and .ogg files are played.`);
-          continue;
-        }
-        if (!known.has(clip)) {
-          problems.push(`${where}: "${clip}" is not a clip name (number, please-go-to, room, digit-0…9, letter-a…z).`);
-          continue;
-        }
-        const problem = checkClip(join(dir, file));
-        if (problem) problems.push(`${where}: ${problem}`);
-        else overrides.set(`${language}/${clip}`, join(dir, file));
-      }
-    }
-    return { overrides, problems };
-  }
-
-  clipUrl(language: AnnouncementLanguage, clip: string): string {
-    const file = this.voiceOverrides().overrides.get(`${language}/${clip}`);
-    if (!file) throw new ApiError('not_found', `The clinic has no recording of ${language}/${clip}; the built-in clip plays.`);
-    const bytes = readFileSync(file);
-    return `data:${audioMimeOf(bytes)};base64,${bytes.toString('base64')}`;
-  }
 }
 
-/** undefined when there is nothing, or nothing readable. */
-function parseJson(raw: string | null): unknown {
-  if (raw === null) return undefined;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function asObject(value: unknown): Record<string, unknown> {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-function renderOptions(row: Pick<PrinterRow, 'paper_width' | 'encoding'>): RenderOptions {
-  return { paperWidth: row.paper_width as PaperWidth, encoding: row.encoding as PrinterEncoding };
-}
-
-/**
- * A printer with a Chinese font (gb18030) prints the native name as text; one without gets it as an
- * image from the glyph table, or the romanised name alone when a character is not in the table or
- * the name is wider than the paper (12 dots a character).
- */
-function receiptMarkupFor(receipt: ReceiptDocument, row: Pick<PrinterRow, 'paper_width' | 'encoding'>): string {
-  const cjk = row.encoding === 'gb18030';
-  let nativeNameImage: string | undefined;
-  if (!cjk && receipt.patient.nativeName) {
-    try {
-      const raster = rasterizeLine(receipt.patient.nativeName, charactersPerLine(row.paper_width as PaperWidth) * 12);
-      if (raster) nativeNameImage = pngBase64(raster);
-    } catch (error) {
-      console.error('The Chinese glyph table could not be read; printing the romanised name only:', error);
-    }
-  }
-  return receiptMarkup(receipt, nativeNameImage ? { cjk, nativeNameImage } : { cjk });
-}
-
-function checkClip(file: string): string | null {
-  const size = statSync(file).size;
-  if (size > MAX_CLIP_BYTES) return `larger than ${MAX_CLIP_BYTES / 1024} KiB; a word should be a second or two.`;
-  const bytes = readFileSync(file);
-  const mime = audioMimeOf(bytes);
-  if (!mime) return 'not a WAV, MP3 or Ogg recording.';
-  if (mime === 'audio/wav') {
-    try {
-      const pcm = decodeWav(bytes);
-      if (pcm.samples.length === 0) return 'the recording is empty.';
-    } catch (error) {
-      return `${(error as Error).message}.`;
-    }
-  }
-  return null;
-}
-
-type DeviceMethod = Extract<keyof MethodOutputs, string>;
-type MethodOutputs = {
-  [M in
-    | 'printers.list'
-    | 'printers.add'
-    | 'printers.remove'
-    | 'printers.setDefault'
-    | 'printers.preview'
-    | 'printers.print'
-    | 'printers.jobs'
-    | 'printers.jobPreview'
-    | 'printers.reprint'
-    | 'printers.cancel'
-    | 'devices.serialPorts'
-    | 'devices.boards'
-    | 'devices.boardDrivers'
-    | 'devices.addBoard'
-    | 'devices.removeBoard'
-    | 'devices.testBoard'
-    | 'announcements.settings'
-    | 'announcements.setSettings'
-    | 'announcements.clip']: MethodOutput<M>;
-};
-
-/**
- * The contract's device methods, for StationCore's handler table. `service` is a getter because
- * the table is built before the station constructs its devices.
- */
-export function deviceHandlers(service: () => DeviceService): { [M in DeviceMethod]: (input: never) => Promise<MethodOutputs[M]> | MethodOutputs[M] } {
-  const authorized = () => {
-    const devices = service();
-    devices.deps.authorize();
-    return devices;
-  };
-  type DocInput = { document: PrintJob['document']; ticketId?: string; printerId?: string };
-  return {
-    'printers.list': () => authorized().listPrinters(),
-    'printers.add': (input: z.output<typeof addPrinterInputSchema>) => authorized().addPrinter(input),
-    'printers.remove': async (input: { printerId: string }) => {
-      await authorized().removePrinter(input.printerId);
-      return { ok: true as const };
-    },
-    'printers.setDefault': (input: { printerId: string }) => authorized().setDefault(input.printerId),
-    'printers.preview': (input: DocInput) => authorized().preview(input.document, input.ticketId, input.printerId),
-    'printers.print': (input: DocInput) => authorized().print(input.document, input.ticketId, input.printerId),
-    'printers.jobs': (input: { limit: number }) => authorized().jobs(input.limit),
-    'printers.jobPreview': (input: { jobId: string }) => authorized().jobPreview(input.jobId),
-    'printers.reprint': (input: { jobId: string }) => authorized().reprint(input.jobId),
-    'printers.cancel': (input: { jobId: string }) => authorized().cancel(input.jobId),
-    'devices.serialPorts': async () => {
-      authorized();
-      try {
-        return await listSerialPorts(service().deps.options?.serialBinding);
-      } catch (error) {
-        throw new ApiError('internal', `The serial ports could not be listed: ${(error as Error).message}`);
-      }
-    },
-    'devices.boards': () => authorized().listBoards(),
-    'devices.boardDrivers': () => Object.values(boardDrivers).map((d) => ({ id: d.id, label: d.label })),
-    'devices.addBoard': (input: z.output<typeof addBoardInputSchema>) => authorized().addBoard(input),
-    'devices.removeBoard': async (input: { boardId: string }) => {
-      await authorized().removeBoard(input.boardId);
-      return { ok: true as const };
-    },
-    'devices.testBoard': (input: { boardId: string }) => authorized().testBoard(input.boardId),
-    // The display reads these without anyone signed in: it has no sign-in.
-    'announcements.settings': () => {
-      const devices = service();
-      const { overrides, problems } = devices.voiceOverrides();
-      const settings = devices.announcementSettings();
-      return {
-        languages: settings.languages,
-        speechFallback: settings.speechFallback,
-        canEditLanguages: devices.canEditLanguages(),
-        overrides: [...overrides.keys()].sort(),
-        problems: [...settings.problems, ...problems],
-      };
-    },
-    'announcements.setSettings': (input: AnnouncementSettings) => authorized().setAnnouncementSettings(input),
-    'announcements.clip': (input: { language: AnnouncementLanguage; clip: string }) => ({ url: service().clipUrl(input.language, input.clip) }),
-  };
-}

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { ApiError, type Patient, type RegisterPatientInput } from '../../shared/contract';
+import { ageOn, clinicDay } from '../../shared/clinic-day';
+import { describeNricProblem, maskNric, nricIdType, normalizeNric } from '../../shared/nric';
+import type { Cache } from '../cache/cache';
+import type { ClinicService } from '../clinic/service';
+import type { FieldCrypto } from '../crypto/field-crypto';
+import type { StationSchema } from '../schema';
+import { RECEPTION_ROLES, STAFF_ROLES, type SessionService } from '../session/sessions';
+import type { SyncEngine } from '../sync-engine/engine';
+
+type PatientRow = StationSchema['patients'];
+
+export function toPatient(row: PatientRow): Patient {
+  return {
+    id: row.id,
+    fullName: row.full_name,
+    nativeName: row.native_name,
+    nricMasked: row.nric_masked,
+    dateOfBirth: row.date_of_birth,
+    gender: row.gender as Patient['gender'],
+    phone: row.phone,
+    pending: row.pending === 1,
+  };
+}
+
+/** Finding and registering patients from the cache; registrations go to the centre through the outbox. */
+export class PatientService {
+  constructor(
+    private readonly cache: Cache,
+    private readonly clinic: ClinicService,
+    private readonly sessions: SessionService,
+    private readonly sync: SyncEngine,
+    private readonly crypto: FieldCrypto,
+    private readonly now: () => Date,
+  ) {}
+
+  /** An NRIC/FIN finds its one patient by keyed hash; anything else searches names, NRIC tails and phones. */
+  async search(query: string, limit: number): Promise<Patient[]> {
+    this.sessions.require(STAFF_ROLES);
+    const clinicId = this.clinic.require().id;
+    const text = query.trim();
+    if (!text) return [];
+    const q = this.cache.q;
+    const candidate = normalizeNric(text);
+    if (describeNricProblem(candidate) === null) {
+      const hash = await this.crypto.lookupHash('nric', candidate);
+      return this.cache.all(q.selectFrom('patients').selectAll().where('clinic_id', '=', clinicId).where('nric_hash', '=', hash)).map(toPatient);
+    }
+    const digits = text.replace(/[\s+-]/g, '');
+    const term = /^\d+$/.test(digits) ? digits : text;
+    if ([...term].length >= 3) {
+      const match = `"${term.replace(/"/g, '""')}"`;
+      return this.cache
+        .all(
+          q
+            .selectFrom('patients')
+            .selectAll('patients')
+            .innerJoin(sql<{ rowid: number; rank: number }>`(SELECT rowid, rank FROM patients_fts WHERE patients_fts MATCH ${match})`.as('hits'), (join) =>
+              join.onRef(sql.ref('hits.rowid'), '=', sql.ref('patients.rowid')),
+            )
+            .where('patients.clinic_id', '=', clinicId)
+            .orderBy(sql`hits.rank`)
+            .orderBy('patients.full_name')
+            .limit(limit),
+        )
+        .map(toPatient);
+    }
+    const prefix = `${term.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    return this.cache
+      .all(
+        q
+          .selectFrom('patients')
+          .selectAll()
+          .where('clinic_id', '=', clinicId)
+          .where((eb) => eb.or([eb('full_name', 'like', sql<string>`${prefix} ESCAPE '\\'`), eb('native_name', 'like', sql<string>`${prefix} ESCAPE '\\'`)]))
+          .orderBy('full_name')
+          .limit(limit),
+      )
+      .map(toPatient);
+  }
+
+  async register(input: RegisterPatientInput): Promise<Patient> {
+    const stored = this.sessions.require(RECEPTION_ROLES);
+    const clinicId = this.clinic.require().id;
+    const nric = normalizeNric(input.nric);
+    const problem = describeNricProblem(nric);
+    if (problem) throw new ApiError('validation', problem);
+    const today = clinicDay(this.now());
+    if (input.dateOfBirth > today) throw new ApiError('validation', 'Date of birth cannot be in the future.');
+    if (ageOn(input.dateOfBirth, today) > 130) throw new ApiError('validation', 'Date of birth is more than 130 years ago: please check it.');
+    const masked = maskNric(nric);
+    const hash = await this.crypto.lookupHash('nric', nric);
+    const existing = this.cache.get(this.cache.q.selectFrom('patients').select('full_name').where('clinic_id', '=', clinicId).where('nric_hash', '=', hash));
+    if (existing) throw new ApiError('conflict', `A patient with NRIC ${masked} is already registered (${existing.full_name}).`);
+    const row: PatientRow = {
+      clinic_id: clinicId,
+      id: randomUUID(),
+      nric_hash: hash,
+      nric_masked: masked,
+      id_type: nricIdType(nric),
+      full_name: input.fullName,
+      native_name: input.nativeName?.trim() || null,
+      date_of_birth: input.dateOfBirth,
+      gender: input.gender,
+      phone: input.phone ?? null,
+      phone_digits: input.phone ? input.phone.replace(/\D/g, '') : null,
+      sync_seq: 0,
+      pending: 1,
+    };
+    const args = {
+      id: row.id,
+      nric_hash: hash,
+      nric_enc: await this.crypto.encrypt(nric),
+      nric_masked: masked,
+      id_type: row.id_type,
+      full_name: row.full_name,
+      native_name: row.native_name,
+      date_of_birth: row.date_of_birth,
+      gender: row.gender,
+      phone: row.phone,
+    };
+    const { requestKey } = this.cache.enqueue(
+      () => this.cache.run(this.cache.q.insertInto('patients').values(row)),
+      () => ({ procedure: 'register_patient', args, sessionToken: stored.token, undo: [{ kind: 'delete', table: 'patients', id: row.id }] }),
+    );
+    await this.sync.pushAndSurfaceRejection(requestKey);
+    const saved = this.cache.get(this.cache.q.selectFrom('patients').selectAll().where('id', '=', row.id));
+    return toPatient(saved ?? row);
+  }
+}

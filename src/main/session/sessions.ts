@@ -1,0 +1,91 @@
+import { ApiError, type Session, type StationRole } from '../../shared/contract';
+import { classifyFailure, type Central, type SignInResult } from '../../sync/central';
+import type { Cache } from '../cache/cache';
+import { apiErrorFromCentral } from '../central-errors';
+import type { ClinicService } from '../clinic/service';
+
+export interface StoredSession {
+  token: string;
+  session: Session;
+  stationId: string;
+  deskLetter: string | null;
+}
+
+/** Staff roles that work the front desk: reception's own work, and what a nurse or manager does there. */
+export const RECEPTION_ROLES = ['receptionist', 'nurse', 'clinic_admin', 'chain_admin'];
+export const STAFF_ROLES = [...RECEPTION_ROLES, 'doctor'];
+
+/** Who is signed in at this station, checked at the centre and kept in the cache. */
+export class SessionService {
+  constructor(
+    private readonly station: { code: string; role: StationRole },
+    private readonly cache: Cache,
+    private readonly central: Central,
+    private readonly clinic: ClinicService,
+    private readonly now: () => Date,
+  ) {}
+
+  current(): StoredSession | null {
+    const raw = this.cache.getMeta('session');
+    if (!raw) return null;
+    const stored = JSON.parse(raw) as StoredSession;
+    if (Date.parse(stored.session.expiresAt) <= this.now().getTime()) return null;
+    return stored;
+  }
+
+  require(allowed: readonly string[]): StoredSession {
+    const stored = this.current();
+    if (!stored) throw new ApiError('not_signed_in', 'Please sign in.');
+    if (!allowed.includes(stored.session.role)) {
+      throw new ApiError('forbidden', `A ${stored.session.role.replace('_', ' ')} cannot do this at a ${this.station.role} station.`);
+    }
+    return stored;
+  }
+
+  requireDoctor(): { stored: StoredSession; doctorId: string } {
+    const stored = this.require(['doctor']);
+    if (!stored.session.doctor) throw new ApiError('forbidden', 'Only a doctor can call patients.');
+    return { stored, doctorId: stored.session.doctor.id };
+  }
+
+  /** Checks the password at the centre; the new session also carries this desk's offline work. */
+  async signIn(username: string, password: string): Promise<Session> {
+    const clinic = this.clinic.require();
+    let result: SignInResult;
+    try {
+      const rows = await this.central.query<{ result: SignInResult }>('SELECT clinic.sign_in($1, $2, $3, $4, $5) AS result', [
+        clinic.code,
+        username,
+        password,
+        this.station.code,
+        this.station.role,
+      ]);
+      result = rows[0]!.result;
+    } catch (error) {
+      const failure = classifyFailure(error);
+      if (failure.kind === 'transient') {
+        throw new ApiError('offline', 'Cannot reach the central database to sign in. Check the network cable or Wi-Fi and try again.');
+      }
+      throw apiErrorFromCentral(failure);
+    }
+    const session: Session = {
+      userId: result.user.id,
+      username: result.user.username,
+      fullName: result.user.full_name,
+      role: result.user.role as Session['role'],
+      doctor: result.doctor ? { id: result.doctor.id, fullName: result.doctor.full_name, mcrNumber: result.doctor.mcr_number } : null,
+      expiresAt: new Date(result.expires_at).toISOString(),
+    };
+    const stored: StoredSession = { token: result.token, session, stationId: result.station.id, deskLetter: result.station.desk_letter };
+    this.cache.transaction(() => {
+      this.cache.setMeta('session', JSON.stringify(stored));
+      this.cache.setMeta('desk_letter', result.station.desk_letter);
+      this.cache.restampSessions(result.token);
+    });
+    return session;
+  }
+
+  signOut(): void {
+    this.cache.setMeta('session', null);
+  }
+}
