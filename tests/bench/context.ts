@@ -7,6 +7,8 @@ import { seedDemo } from '../../seeds/demo';
 export interface BenchContext {
   workDir: string;
   crypto: FieldCrypto;
+  /** The key file `crypto` was opened from, for stations in their own processes. */
+  keyFile: string;
   /** A new migrated database, seeded with the demo chain when asked; returns its URL. */
   newDatabase(name: string, seed?: { patientsPerClinic: number }): Promise<string>;
 }

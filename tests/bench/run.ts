@@ -8,6 +8,7 @@ import { benchCallToDisplay } from './queue';
 import { benchDevices } from './devices';
 import { benchSync } from './sync';
 import { benchCentral } from './central';
+import { benchUiEventLoop } from './ui-event-loop';
 
 /*
  * npm run bench: one JSON line per metric, each beside a baseline measured in the same run on the
@@ -25,12 +26,14 @@ async function main(): Promise<void> {
   chmodSync(workDir, 0o755);
   const server = await startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), disposable: true });
   try {
-    const crypto = await openLocalKeyFile(join(workDir, 'key.json'));
-    const ctx: BenchContext = { workDir, crypto, newDatabase: databaseFactory(server.url, crypto) };
+    const keyFile = join(workDir, 'key.json');
+    const crypto = await openLocalKeyFile(keyFile);
+    const ctx: BenchContext = { workDir, crypto, keyFile, newDatabase: databaseFactory(server.url, crypto) };
     if (wanted('queue')) await benchCallToDisplay(ctx, CALLS);
     if (wanted('devices')) await benchDevices();
     if (wanted('sync')) await benchSync(ctx);
     if (wanted('central')) await benchCentral(ctx);
+    if (wanted('ui')) await benchUiEventLoop(ctx);
   } finally {
     await server.stop();
     rmSync(workDir, { recursive: true, force: true });
