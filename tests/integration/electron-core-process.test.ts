@@ -119,7 +119,8 @@ describe('the station core process', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ code: 'offline', message: 'The station service stopped unexpectedly (killed by SIGKILL).' });
+    expect(error).toMatchObject({ code: 'offline', message: 'The station service stopped unexpectedly. Try again in a moment.' });
+    expect(core.client.closed).toBe('killed by SIGKILL');
     await expect(core.client.handle('station.info', {})).rejects.toMatchObject({ code: 'offline' });
   });
 

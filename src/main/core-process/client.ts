@@ -93,8 +93,8 @@ export class CoreClient {
   }
 
   /**
-   * The core is gone: its process exited or its port closed. The first reason given is the one
-   * reported; the host may know better than the port (an exit code), so it can call this itself.
+   * The core is gone: its process exited or its port closed, whichever is heard first. The reason
+   * goes to the log and to onClose listeners; callers get a plain message.
    */
   lost(reason: string): void {
     if (this.closedReason !== null) return;
@@ -112,7 +112,7 @@ export class CoreClient {
   private goneError(): ApiError {
     return this.stopRequested
       ? new ApiError('offline', 'The station service has stopped.')
-      : new ApiError('offline', `The station service stopped unexpectedly (${this.closedReason}).`);
+      : new ApiError('offline', 'The station service stopped unexpectedly. Try again in a moment.');
   }
 
   private post(message: ToCore): void {
