@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import type { QueueStatus, Session, StationInfo, SyncStatus, Ticket } from '../shared/contract';
+import type { QueueStatus, Session, StationInfo, SyncStatus, Ticket } from '../../shared/contract';
 import { errorMessage } from './api';
 import { formatTime, priorityLabel, statusLabels } from './format';
 import { useApi, useInterval, useStationEvent } from './hooks';
-import { AttentionButton, InitialSyncProgress } from './SyncAttention';
-import { DevicesButton } from './screens/Devices';
+import { AttentionButton, InitialSyncProgress } from '../sync/SyncAttention';
+import { DevicesButton } from '../screens/devices/Devices';
 
 /** A status is never colour alone: every chip carries its word. */
 export function StatusChip({ status }: { status: QueueStatus }) {

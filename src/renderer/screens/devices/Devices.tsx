@@ -1,8 +1,8 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { announcementLanguages, languageNames, type AnnouncementLanguage } from '../../shared/announcement';
-import type { DocumentPreview, PrinterInfo, PrintJob } from '../../shared/devices-contract';
-import { errorMessage } from '../api';
-import { useApi, useLoad, useStationEvent } from '../hooks';
+import { announcementLanguages, languageNames, type AnnouncementLanguage } from '../../../shared/announcement';
+import type { DocumentPreview, PrinterInfo, PrintJob } from '../../../shared/devices-contract';
+import { errorMessage } from '../../common/api';
+import { useApi, useLoad, useStationEvent } from '../../common/hooks';
 
 /**
  * Printers, queue boards and voice calls of this station: discover serial ports, add a network

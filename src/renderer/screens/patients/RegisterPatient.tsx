@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { ApiError, methods, type Patient, type RegisterPatientInput } from '../../shared/contract';
-import { describeNricProblem, isValidNric, normalizeNric } from '../../shared/nric';
-import { errorMessage } from '../api';
-import { ageAt } from '../format';
-import { useApi } from '../hooks';
+import { ApiError, methods, type Patient, type RegisterPatientInput } from '../../../shared/contract';
+import { describeNricProblem, isValidNric, normalizeNric } from '../../../shared/nric';
+import { errorMessage } from '../../common/api';
+import { ageAt } from '../../common/format';
+import { useApi } from '../../common/hooks';
 
 type Field = 'nric' | 'fullName' | 'nativeName' | 'dateOfBirth' | 'gender' | 'phone';
 type Form = Record<Field, string>;

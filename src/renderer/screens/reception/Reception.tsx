@@ -1,15 +1,15 @@
 import { useCallback, useRef, useState } from 'react';
-import type { Appointment, Patient, Session, StationInfo, Ticket } from '../../shared/contract';
-import { errorMessage } from '../api';
-import { ErrorMessage, Header, PendingMarker, PriorityBadge } from '../components';
-import { clinicDay } from '../../shared/clinic-day';
-import { ageAt, ELDERLY_AGE, formatDate, formatTime, genderLabel } from '../format';
-import { useApi, useLoad, useNow, useStationEvent } from '../hooks';
-import { useToast } from '../toasts';
-import { PatientSearch } from './PatientSearch';
-import { QueueRow, QueueSummary, sortForReception } from './QueueList';
-import { RegisterPatient } from './RegisterPatient';
-import { TicketPrintout } from './Devices';
+import type { Appointment, Patient, Session, StationInfo, Ticket } from '../../../shared/contract';
+import { errorMessage } from '../../common/api';
+import { ErrorMessage, Header, PendingMarker, PriorityBadge } from '../../common/components';
+import { clinicDay } from '../../../shared/clinic-day';
+import { ageAt, ELDERLY_AGE, formatDate, formatTime, genderLabel } from '../../common/format';
+import { useApi, useLoad, useNow, useStationEvent } from '../../common/hooks';
+import { useToast } from '../../common/toasts';
+import { PatientSearch } from '../patients/PatientSearch';
+import { QueueRow, QueueSummary, sortForReception } from '../queue/QueueList';
+import { RegisterPatient } from '../patients/RegisterPatient';
+import { TicketPrintout } from '../devices/Devices';
 
 export function Reception({ station, session, onSignedOut }: { station: StationInfo; session: Session; onSignedOut: () => void }) {
   const api = useApi();
