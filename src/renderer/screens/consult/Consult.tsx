@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Session, StationInfo, Ticket } from '../../../shared/contract';
 import { errorMessage } from '../../common/api';
-import { ErrorMessage, Header, PendingMarker, PriorityBadge } from '../../common/components';
+import { ErrorMessage, PendingMarker, PriorityBadge } from '../../common/components';
+import { Header } from '../../common/Header';
 import { formatTime } from '../../common/format';
 import { useApi, useLoad, useStationEvent } from '../../common/hooks';
 import { useToast } from '../../common/toasts';

@@ -1,7 +1,8 @@
 import { useCallback, useRef, useState } from 'react';
 import type { Appointment, Patient, Session, StationInfo, Ticket } from '../../../shared/contract';
 import { errorMessage } from '../../common/api';
-import { ErrorMessage, Header, PendingMarker, PriorityBadge } from '../../common/components';
+import { ErrorMessage, PendingMarker, PriorityBadge } from '../../common/components';
+import { Header } from '../../common/Header';
 import { clinicDay } from '../../../shared/clinic-day';
 import { ageAt, ELDERLY_AGE, formatDate, formatTime, genderLabel } from '../../common/format';
 import { useApi, useLoad, useNow, useStationEvent } from '../../common/hooks';
