@@ -10,7 +10,7 @@ import { useToast } from '../../common/toasts';
 import { PatientSearch } from '../patients/PatientSearch';
 import { QueueRow, QueueSummary, sortForReception } from '../queue/QueueList';
 import { RegisterPatient } from '../patients/RegisterPatient';
-import { TicketPrintout } from '../devices/Devices';
+import { TicketPrintout } from '../devices/Preview';
 
 export function Reception({ station, session, onSignedOut }: { station: StationInfo; session: Session; onSignedOut: () => void }) {
   const api = useApi();
