@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { ApiError, methods, type Patient, type RegisterPatientInput } from '../../../shared/contract';
+import { ApiError, methods, type Patient } from '../../../shared/contract';
+import type { PatientRegistration as RegisterPatientInput } from '../../../shared/patient';
 import { describeNricProblem, isValidNric, normalizeNric } from '../../../shared/nric';
 import { errorMessage } from '../../common/api';
 import { ageAt } from '../../common/format';
