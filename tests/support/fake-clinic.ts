@@ -135,8 +135,18 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
       doctor: { id: doctor.id, fullName: doctor.fullName, mcrNumber: doctor.mcrNumber },
       expiresAt: new Date(nowMs() + 8 * 3600_000).toISOString(),
     },
+    display: {
+      userId: newMiscId(),
+      username: 'display',
+      fullName: 'Waiting-room display',
+      role: 'display',
+      doctor: null,
+      expiresAt: new Date(nowMs() + 8 * 3600_000).toISOString(),
+    },
   };
-  let session: Session | null = options.signedIn ? (options.role === 'consult' ? users.doctor1! : users.reception!) : null;
+  // A display station signs its device account in when it starts (dev/demo-clinic.ts), so its screen never asks.
+  let session: Session | null =
+    options.role === 'display' ? users.display! : options.signedIn ? (options.role === 'consult' ? users.doctor1! : users.reception!) : null;
 
   const nricsByPatient = new Map<string, string>();
   const patients: Patient[] = PEOPLE.map((p) => {
