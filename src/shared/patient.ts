@@ -9,7 +9,7 @@ import { describeNricProblem, normalizeNric } from './nric';
  */
 
 /** Older than any living person: a date of birth before this is a typing slip, not a patient. */
-export const OLDEST_AGE = 130;
+const OLDEST_AGE = 130;
 
 const PHONE = /^\+?[0-9 ]{8,15}$/;
 
@@ -24,12 +24,12 @@ function rule<T>(problem: (value: T) => string | null) {
   };
 }
 
-export function nricProblem(nric: string): string | null {
+function nricProblem(nric: string): string | null {
   return nric === '' ? 'NRIC/FIN is required.' : describeNricProblem(nric);
 }
 
 /** Judged on the clinic day `today` (Singapore), not on the PC's own date. */
-export function dateOfBirthProblem(dateOfBirth: string, today: string): string | null {
+function dateOfBirthProblem(dateOfBirth: string, today: string): string | null {
   if (dateOfBirth === '') return 'Date of birth is required.';
   if (!isCalendarDate(dateOfBirth)) return 'Date of birth must be a real date (day, month and year).';
   if (dateOfBirth > today) return 'Date of birth cannot be in the future.';
@@ -38,7 +38,7 @@ export function dateOfBirthProblem(dateOfBirth: string, today: string): string |
 }
 
 /** Spaces and lower case are how people type and scanners print an NRIC; the stored form has neither. */
-export const nricSchema = z.string().overwrite(normalizeNric).check(rule(nricProblem));
+const nricSchema = z.string().overwrite(normalizeNric).check(rule(nricProblem));
 
 /** A box left blank is "none", not a value that breaks the field's rule. */
 function blankIsNone(value: string | undefined): string | undefined {
@@ -59,7 +59,7 @@ function personFields(today: () => string) {
       .min(2, 'Full name must have at least 2 characters.')
       .max(120, 'Full name can have at most 120 characters.'),
     /** The name in its own script (e.g. 陈伟明), printed on labels for patients who read it. */
-    nativeName: z.string().trim().max(60, 'The name in own script can have at most 60 characters.').optional().transform(blankIsNone),
+    nativeName: z.string().trim().max(60, 'Name in own script can have at most 60 characters.').optional().transform(blankIsNone),
     dateOfBirth: z.string().check(rule((dob: string) => dateOfBirthProblem(dob, today()))),
     gender: z.enum(GENDERS, { error: 'Choose a gender.' }),
     phone: z
@@ -79,7 +79,7 @@ export function patientRegistrationSchema(today: () => string = () => clinicDay(
   return z.object({ nric: nricSchema, ...personFields(today) });
 }
 
-export type PatientRegistrationSchema = ReturnType<typeof patientRegistrationSchema>;
+type PatientRegistrationSchema = ReturnType<typeof patientRegistrationSchema>;
 /** What a form or caller sends: blanks allowed, NRIC as typed. */
 export type PatientRegistrationInput = z.input<PatientRegistrationSchema>;
 /** What the station receives after parsing: NRIC normalised, blanks gone, every rule met. */
