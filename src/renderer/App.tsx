@@ -1,12 +1,12 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ApiError, type ClinicApi, type Session, type StationInfo } from '../shared/contract';
-import { errorMessage } from './api';
-import { ApiContext, useApi, useLoad } from './hooks';
-import { ToastProvider } from './toasts';
-import { SignIn } from './screens/SignIn';
-import { Reception } from './screens/Reception';
-import { Consult } from './screens/Consult';
-import { Display } from './screens/Display';
+import { errorMessage } from './common/api';
+import { ApiContext, useApi, useLoad } from './common/hooks';
+import { ToastProvider } from './common/toasts';
+import { SignIn } from './screens/session/SignIn';
+import { Reception } from './screens/reception/Reception';
+import { Consult } from './screens/consult/Consult';
+import { Display } from './screens/display/Display';
 
 /**
  * Routes any "not signed in" answer (expired or revoked session) back to the sign-in screen, so no

@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createClinicApi } from './api';
+import { createClinicApi } from './common/api';
 import { App } from './App';
 import './styles.css';
 

@@ -28,6 +28,16 @@ function parseDay(s: string, name: string): [number, number, number] {
   throw new RangeError(`${name} must be a calendar date YYYY-MM-DD, got "${s}"`);
 }
 
+/** True for a YYYY-MM-DD that names a day on the calendar (no 31 April, no 29 February in common years). */
+export function isCalendarDate(s: string): boolean {
+  try {
+    parseDay(s, 'Day');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Whole years completed on `day`. Someone born on 29 February completes a year on 1 March in common years,
  * because (month, day) of 28 February still comes before their birthday.

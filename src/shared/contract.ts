@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deviceEvents, deviceMethods } from './devices-contract';
+import { genderSchema, patientRegistrationSchema } from './patient';
 
 /**
  * The station API: one object mapping each method to its input and output schemas, plus the
@@ -12,8 +13,6 @@ export type StationRole = z.infer<typeof stationRoleSchema>;
 
 /** Who is signed in at a station; `display` is the waiting-room screen's own device account. */
 export const staffRoleSchema = z.enum(['receptionist', 'nurse', 'doctor', 'clinic_admin', 'chain_admin', 'display']);
-
-export const genderSchema = z.enum(['male', 'female', 'other']);
 
 export const queueStatusSchema = z.enum(['waiting', 'called', 'completed', 'skipped', 'no_show', 'cancelled']);
 export type QueueStatus = z.infer<typeof queueStatusSchema>;
@@ -155,20 +154,6 @@ export const attentionItemSchema = z.object({
 });
 export type AttentionItem = z.infer<typeof attentionItemSchema>;
 
-const registerPatientInput = z.object({
-  nric: z.string().trim().min(1, 'NRIC/FIN is required'),
-  fullName: z.string().trim().min(2, 'Full name is required').max(120),
-  nativeName: z.string().trim().max(60).optional(),
-  dateOfBirth: isoDate,
-  gender: genderSchema,
-  phone: z
-    .string()
-    .trim()
-    .regex(/^\+?[0-9 ]{8,15}$/, 'Phone must be 8 to 15 digits')
-    .optional(),
-});
-export type RegisterPatientInput = z.infer<typeof registerPatientInput>;
-
 const ticketRef = z.object({ ticketId: uuid });
 
 const methodsDefinition = {
@@ -183,7 +168,7 @@ const methodsDefinition = {
     input: z.object({ query: z.string().max(100), limit: z.number().int().min(1).max(50).default(20) }),
     output: z.array(patientSchema),
   },
-  'patients.register': { input: registerPatientInput, output: patientSchema },
+  'patients.register': { input: patientRegistrationSchema(), output: patientSchema },
   'queue.issueTicket': {
     input: z.object({
       patientId: uuid,

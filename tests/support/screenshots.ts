@@ -1,6 +1,7 @@
 /**
  * Screenshots of every renderer screen against the in-memory fake station, for a person to look at.
- * Run `npx vite build` first, then `npx tsx tests/support/screenshots.ts`; PNGs land in tests/.artifacts/screens/.
+ * Run `npx vite build` first, then `npx tsx tests/support/screenshots.ts [name…]`; PNGs land in
+ * tests/.artifacts/screens/, or in SCREENSHOTS_DIR when set (to keep them out of the work tree).
  */
 import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -14,7 +15,7 @@ import type { FakeClinicOptions } from './fake-clinic';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, '../..');
 const distDir = join(root, 'dist/renderer');
-const outDir = join(root, 'tests/.artifacts/screens');
+const outDir = process.env.SCREENSHOTS_DIR ? resolve(process.env.SCREENSHOTS_DIR) : join(root, 'tests/.artifacts/screens');
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -169,16 +170,6 @@ const shots: Shot[] = [
     },
   },
   {
-    name: 'reception-register-errors',
-    fake: { role: 'reception', signedIn: true },
-    viewport: SMALL,
-    act: async (page) => {
-      await page.getByTestId('register-open').click();
-      await page.getByTestId('register-nric').fill('S1234567A');
-      await page.getByTestId('register-submit').click();
-    },
-  },
-  {
     name: 'reception-register-duplicate',
     fake: { role: 'reception', signedIn: true },
     viewport: SMALL,
@@ -201,17 +192,8 @@ const shots: Shot[] = [
       await page.getByTestId('search-result').first().waitFor();
     },
   },
-  {
-    name: 'reception-registered',
-    fake: { role: 'reception', signedIn: true },
-    viewport: SMALL,
-    act: async (page) => {
-      await page.getByTestId('register-open').click();
-      await fillRegistration(page, 'M1234567K');
-      await page.getByTestId('register-submit').click();
-      await page.getByTestId('issue-ticket').waitFor();
-    },
-  },
+  ...registrationShots(SMALL, ''),
+  ...registrationShots(LARGE, '-1920'),
   {
     name: 'reception-offline-1920',
     fake: {
@@ -301,6 +283,45 @@ const shots: Shot[] = [
     },
   },
 ];
+
+/** The registration form empty, checked while typing, refused field by field, and accepted, at one screen size. */
+function registrationShots(viewport: Shot['viewport'], suffix: string): Shot[] {
+  const shot = (name: string, act: (page: Page) => Promise<void>): Shot => ({
+    name: `${name}${suffix}`,
+    fake: { role: 'reception', signedIn: true },
+    viewport,
+    act: async (page) => {
+      await page.getByTestId('register-open').click();
+      await act(page);
+    },
+  });
+  return [
+    shot('reception-register-empty', (page) => page.getByTestId('register-nric').waitFor()),
+    shot('reception-register-typing', async (page) => {
+      await page.getByTestId('register-nric').pressSequentially('s1234567a');
+      await page.getByTestId('register-nric-problem').waitFor();
+    }),
+    shot('reception-register-errors', async (page) => {
+      await page.getByTestId('register-nric').fill('S1234567A');
+      await page.getByTestId('register-submit').click();
+      await page.getByTestId('register-dob-problem').waitFor();
+    }),
+    shot('reception-register-field-errors', async (page) => {
+      await page.getByTestId('register-nric').fill('T0123456');
+      await page.getByTestId('register-name').fill(' A ');
+      await page.getByTestId('register-dob').fill('2025-03-04');
+      await page.getByTestId('register-gender').selectOption('male');
+      await page.getByTestId('register-phone').fill('9123-4567');
+      await page.getByTestId('register-submit').click();
+      await page.getByTestId('register-phone-problem').waitFor();
+    }),
+    shot('reception-registered', async (page) => {
+      await fillRegistration(page, 'M1234567K');
+      await page.getByTestId('register-submit').click();
+      await page.getByTestId('issue-ticket').waitFor();
+    }),
+  ];
+}
 
 async function fillRegistration(page: Page, nric: string): Promise<void> {
   await page.getByTestId('register-nric').fill(nric);

@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
-import type { ClinicApi, EventName, EventPayload } from '../shared/contract';
+import type { ClinicApi, EventName, EventPayload } from '../../shared/contract';
 import { errorMessage } from './api';
 
 export const ApiContext = createContext<ClinicApi | null>(null);

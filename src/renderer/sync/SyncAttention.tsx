@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { AttentionItem, SyncStatus } from '../shared/contract';
-import { errorMessage } from './api';
-import { formatTime } from './format';
-import { useApi } from './hooks';
+import type { AttentionItem, SyncStatus } from '../../shared/contract';
+import { errorMessage } from '../common/api';
+import { formatTime } from '../common/format';
+import { useApi } from '../common/hooks';
 
 /** The first load from the centre can take a while on a big clinic: show how far it has come. */
 export function InitialSyncProgress({ status }: { status: SyncStatus | null }) {

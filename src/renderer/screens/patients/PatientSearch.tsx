@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
-import type { Patient } from '../../shared/contract';
-import { errorMessage } from '../api';
-import { PendingMarker } from '../components';
-import { ageAt, ELDERLY_AGE, genderLabel } from '../format';
-import { useApi } from '../hooks';
+import type { Patient } from '../../../shared/contract';
+import { errorMessage } from '../../common/api';
+import { PendingMarker } from '../../common/components';
+import { ageAt, ELDERLY_AGE, genderLabel } from '../../common/format';
+import { useApi } from '../../common/hooks';
 
 /** Long enough to skip the keystrokes of a fast typist, short enough to feel instant. */
 const DEBOUNCE_MS = 120;

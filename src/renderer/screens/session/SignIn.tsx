@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import type { Session, StationInfo } from '../../shared/contract';
-import { errorMessage } from '../api';
-import { useApi } from '../hooks';
+import type { Session, StationInfo } from '../../../shared/contract';
+import { errorMessage } from '../../common/api';
+import { useApi } from '../../common/hooks';
 
 export function SignIn({
   station,

@@ -10,7 +10,7 @@ import {
   type MethodInput,
   type MethodName,
   type MethodOutput,
-} from '../shared/contract';
+} from '../../shared/contract';
 
 declare global {
   interface Window {

@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
-import { defaultAnnouncementSettings } from '../../shared/announcement';
-import type { DisplayCall } from '../../shared/contract';
-import { createAnnouncer, type Announcer, type AnnouncerState } from '../announcer';
-import { formatClock, formatDay } from '../format';
-import { useApi, useInterval, useLoad, useNow, useStationEvent } from '../hooks';
-import { DevicesButton } from './Devices';
+import { defaultAnnouncementSettings } from '../../../shared/announcement';
+import type { DisplayCall } from '../../../shared/contract';
+import { createAnnouncer, type Announcer, type AnnouncerState } from './announcer';
+import { formatClock, formatDay } from '../../common/format';
+import { useApi, useInterval, useLoad, useNow, useStationEvent } from '../../common/hooks';
+import { DevicesButton } from '../devices/Devices';
 
 /** A safety net only: the board refetches on every call and queue event. */
 const BOARD_POLL_MS = 30_000;

@@ -1,6 +1,6 @@
-import type { QueueStatus, Ticket } from '../../shared/contract';
-import { PendingMarker, PriorityBadge, StatusChip } from '../components';
-import { formatTime } from '../format';
+import type { QueueStatus, Ticket } from '../../../shared/contract';
+import { PendingMarker, PriorityBadge, StatusChip } from '../../common/components';
+import { formatTime } from '../../common/format';
 
 /** Who is with a doctor first, then who still waits, then the day's finished tickets. */
 const statusRank: Record<QueueStatus, number> = {

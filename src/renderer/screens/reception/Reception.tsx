@@ -1,15 +1,17 @@
 import { useCallback, useRef, useState } from 'react';
-import type { Appointment, Patient, Session, StationInfo, Ticket } from '../../shared/contract';
-import { errorMessage } from '../api';
-import { ErrorMessage, Header, PendingMarker, PriorityBadge } from '../components';
-import { clinicDay } from '../../shared/clinic-day';
-import { ageAt, ELDERLY_AGE, formatDate, formatTime, genderLabel } from '../format';
-import { useApi, useLoad, useNow, useStationEvent } from '../hooks';
-import { useToast } from '../toasts';
-import { PatientSearch } from './PatientSearch';
-import { QueueRow, QueueSummary, sortForReception } from './QueueList';
-import { RegisterPatient } from './RegisterPatient';
-import { TicketPrintout } from './Devices';
+import type { Patient, Session, StationInfo, Ticket } from '../../../shared/contract';
+import { errorMessage } from '../../common/api';
+import { ErrorMessage, PendingMarker, PriorityBadge } from '../../common/components';
+import { Header } from '../../common/Header';
+import { clinicDay } from '../../../shared/clinic-day';
+import { ageAt, ELDERLY_AGE, formatDate, genderLabel } from '../../common/format';
+import { useApi, useLoad, useNow, useStationEvent } from '../../common/hooks';
+import { useToast } from '../../common/toasts';
+import { Appointments } from '../appointments/Appointments';
+import { PatientSearch } from '../patients/PatientSearch';
+import { QueueRow, QueueSummary, sortForReception } from '../queue/QueueList';
+import { RegisterPatient } from '../patients/RegisterPatient';
+import { TicketPrintout } from '../devices/Preview';
 
 export function Reception({ station, session, onSignedOut }: { station: StationInfo; session: Session; onSignedOut: () => void }) {
   const api = useApi();
@@ -237,85 +239,5 @@ function IssuedTicket({ ticket, onDone }: { ticket: Ticket; onDone: () => void }
         Next patient
       </button>
     </div>
-  );
-}
-
-function Appointments({
-  appointments,
-  error,
-  onIssued,
-}: {
-  appointments: Appointment[] | undefined;
-  error: string | null;
-  onIssued: (ticket: Ticket) => void;
-}) {
-  return (
-    <div className="card card-appointments">
-      <div className="card-head">
-        <h2>Today’s appointments</h2>
-        {appointments && <span className="muted">{appointments.length} booked</span>}
-      </div>
-      <ErrorMessage testId="appointments-error">{error && `Could not load appointments: ${error}`}</ErrorMessage>
-      {appointments && appointments.length === 0 && <p className="empty">No appointments today.</p>}
-      <ul className="appointment-list">
-        {appointments?.map((appointment) => (
-          <AppointmentRow key={appointment.id} appointment={appointment} onIssued={onIssued} />
-        ))}
-      </ul>
-    </div>
-  );
-}
-
-/** Statuses after which checking in again makes no sense, with the words shown for them. */
-const SETTLED: Record<string, string> = {
-  checked_in: 'Checked in',
-  in_consultation: 'With doctor',
-  completed: 'Completed',
-  cancelled: 'Cancelled',
-  no_show: 'No-show',
-};
-
-function AppointmentRow({ appointment, onIssued }: { appointment: Appointment; onIssued: (ticket: Ticket) => void }) {
-  const api = useApi();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const settled = SETTLED[appointment.status];
-
-  async function checkIn() {
-    setBusy(true);
-    setError(null);
-    try {
-      onIssued(
-        await api.call('queue.issueTicket', { patientId: appointment.patientId, appointmentId: appointment.id, urgent: false }),
-      );
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <li className="appointment" data-testid="appointment-row" data-status={appointment.status}>
-      <span className="appointment-time">{formatTime(appointment.startsAt)}</span>
-      <span className="appointment-who">
-        <span className="appointment-name">{appointment.patientName}</span>
-        <span className="appointment-meta">
-          <span className="mono">{appointment.nricMasked}</span> · {appointment.doctorName}
-        </span>
-      </span>
-      {settled ? (
-        <span className={`appointment-status appointment-${appointment.status}`}>{settled}</span>
-      ) : (
-        <button type="button" className="btn btn-secondary" onClick={checkIn} disabled={busy} data-testid="check-in">
-          {busy ? 'Checking in…' : 'Check in'}
-        </button>
-      )}
-      {error && (
-        <div className="appointment-error error-message" role="alert">
-          {error}
-        </div>
-      )}
-    </li>
   );
 }

@@ -1,5 +1,5 @@
-import { ageOn, CLINIC_TIME_ZONE } from '../shared/clinic-day';
-import type { QueueStatus, Ticket } from '../shared/contract';
+import { ageOn, CLINIC_TIME_ZONE } from '../../shared/clinic-day';
+import type { QueueStatus, Ticket } from '../../shared/contract';
 
 /** Times are shown on the clinic's clock, whatever time zone the PC was set up with. */
 const TIME_ZONE = CLINIC_TIME_ZONE;

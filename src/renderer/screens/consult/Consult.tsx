@@ -1,11 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Session, StationInfo, Ticket } from '../../shared/contract';
-import { errorMessage } from '../api';
-import { ErrorMessage, Header, PendingMarker, PriorityBadge } from '../components';
-import { formatTime } from '../format';
-import { useApi, useLoad, useStationEvent } from '../hooks';
-import { useToast } from '../toasts';
-import { QueueRow } from './QueueList';
+import type { Session, StationInfo, Ticket } from '../../../shared/contract';
+import { errorMessage } from '../../common/api';
+import { ErrorMessage, PendingMarker, PriorityBadge } from '../../common/components';
+import { Header } from '../../common/Header';
+import { formatTime } from '../../common/format';
+import { useApi, useLoad, useStationEvent } from '../../common/hooks';
+import { useToast } from '../../common/toasts';
+import { QueueRow } from '../queue/QueueList';
 
 type Action = 'callNext' | 'recall' | 'skip' | 'noShow' | 'complete';
 

@@ -5,7 +5,7 @@ import {
   type AnnouncementLanguage,
   type AnnouncementPart,
   type AnnouncementSettings,
-} from '../shared/announcement';
+} from '../../../shared/announcement';
 
 /**
  * Waiting-room announcements: a two-tone chime, then the call in each of the clinic's languages,

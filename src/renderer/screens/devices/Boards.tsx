@@ -1,0 +1,89 @@
+import { useState } from 'react';
+import { errorMessage } from '../../common/api';
+import { ErrorMessage } from '../../common/components';
+import { useApi, useLoad } from '../../common/hooks';
+
+export function Boards() {
+  const api = useApi();
+  const boards = useLoad(() => api.call('devices.boards', {}));
+  const drivers = useLoad(() => api.call('devices.boardDrivers', {}));
+  const [form, setForm] = useState({ name: '', driver: 'alpha-sign', transport: 'tcp' as 'tcp' | 'serial', address: '' });
+  const [error, setError] = useState<string | null>(null);
+
+  async function act(work: () => Promise<unknown>) {
+    setError(null);
+    try {
+      await work();
+      boards.reload();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  return (
+    <section className="card devices-card">
+      <h2>Queue boards</h2>
+      <p className="muted">Every number called is also sent to these LED boards and pole displays.</p>
+      <ul className="printer-list">
+        {boards.data?.map((b) => (
+          <li key={b.id} className="printer-row" data-testid="board-row">
+            <span className="printer-name">{b.name}</span>
+            <span className="printer-address">
+              {drivers.data?.find((d) => d.id === b.driver)?.label ?? b.driver} · {b.address}
+            </span>
+            <span className={`printer-state printer-state-${b.state === 'ready' ? 'ok' : b.state === 'offline' ? 'bad' : 'warn'}`}>{b.lastError ?? b.state}</span>
+            <span className="printer-actions">
+              <button type="button" className="btn btn-small" onClick={() => act(() => api.call('devices.testBoard', { boardId: b.id }))}>
+                Test
+              </button>
+              <button type="button" className="btn btn-small btn-danger-quiet" onClick={() => act(() => api.call('devices.removeBoard', { boardId: b.id }))}>
+                Remove
+              </button>
+            </span>
+          </li>
+        ))}
+      </ul>
+      <form
+        className="add-printer"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(() => api.call('devices.addBoard', { ...form, baudRate: 9600 }));
+        }}
+      >
+        <div className="form-row">
+          <label>
+            Name
+            <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} placeholder="Waiting room board" />
+          </label>
+          <label>
+            Protocol
+            <select value={form.driver} onChange={(e) => setForm({ ...form, driver: e.target.value })}>
+              {drivers.data?.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        <div className="form-row">
+          <label>
+            Connection
+            <select value={form.transport} onChange={(e) => setForm({ ...form, transport: e.target.value as 'tcp' | 'serial' })}>
+              <option value="tcp">Network</option>
+              <option value="serial">USB / serial</option>
+            </select>
+          </label>
+          <label>
+            {form.transport === 'tcp' ? 'Address (host:port)' : 'Serial port'}
+            <input value={form.address} onChange={(e) => setForm({ ...form, address: e.target.value })} placeholder={form.transport === 'tcp' ? '192.168.1.60:3001' : '/dev/ttyUSB1 or COM4'} />
+          </label>
+        </div>
+        {error && <ErrorMessage>{error}</ErrorMessage>}
+        <button type="submit" className="btn">
+          Add board
+        </button>
+      </form>
+    </section>
+  );
+}

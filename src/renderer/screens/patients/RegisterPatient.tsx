@@ -1,0 +1,217 @@
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useEffect, useMemo, useState, type ChangeEvent, type ReactNode } from 'react';
+import { useForm, useWatch } from 'react-hook-form';
+import { ApiError, type Patient } from '../../../shared/contract';
+import { normalizeNric } from '../../../shared/nric';
+import { patientRegistrationSchema, type PatientRegistration, type PatientRegistrationInput } from '../../../shared/patient';
+import { errorMessage } from '../../common/api';
+import { useApi } from '../../common/hooks';
+
+const NRIC_LENGTH = 9;
+
+/** Gender starts unset so the select shows "Choose…" and the schema asks for one. */
+const EMPTY: Partial<PatientRegistrationInput> = { nric: '', fullName: '', nativeName: '', dateOfBirth: '', phone: '' };
+
+/** An NRIC shows in capitals as it is typed; the caret stays where it was. */
+function upperCaseInPlace(event: ChangeEvent<HTMLInputElement>): void {
+  const input = event.target;
+  const upper = input.value.toUpperCase();
+  if (upper === input.value) return;
+  const { selectionStart, selectionEnd } = input;
+  input.value = upper;
+  input.setSelectionRange(selectionStart, selectionEnd);
+}
+
+export function RegisterPatient({
+  today,
+  onClose,
+  onRegistered,
+  onFindExisting,
+}: {
+  today: string;
+  onClose: () => void;
+  onRegistered: (patient: Patient) => void;
+  /** Searches for an already-registered patient by the NRIC's last four characters. */
+  onFindExisting: (nricTail: string) => void;
+}) {
+  const api = useApi();
+  // The contract's own rules, judged on the clinic day this screen shows.
+  const schema = useMemo(() => patientRegistrationSchema(() => today), [today]);
+  const {
+    register,
+    handleSubmit,
+    control,
+    setFocus,
+    getValues,
+    formState: { errors, isSubmitting },
+  } = useForm<PatientRegistrationInput, unknown, PatientRegistration>({
+    resolver: zodResolver(schema),
+    // A field speaks up once left (or on submit), then follows every keystroke: no scolding mid-word.
+    mode: 'onTouched',
+    defaultValues: EMPTY,
+  });
+  const [serverError, setServerError] = useState<{ message: string; duplicate: boolean } | null>(null);
+  const nric = useWatch({ control, name: 'nric' }) ?? '';
+
+  useEffect(() => {
+    setFocus('nric');
+  }, [setFocus]);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+
+  // What the station refused answers the values sent; once any of them changes it no longer applies.
+  const field = (name: keyof PatientRegistrationInput) => register(name, { onChange: () => setServerError(null) });
+  const nricField = field('nric');
+
+  // The NRIC is checked live once it is long enough to judge, so a wrong check letter shows before leaving the box.
+  const nricLive = nric.trim().length >= NRIC_LENGTH ? schema.shape.nric.safeParse(nric) : null;
+  const nricShown = errors.nric?.message ?? nricLive?.error?.issues[0]?.message;
+
+  const submit = handleSubmit(async (registration) => {
+    setServerError(null);
+    try {
+      onRegistered(await api.call('patients.register', registration));
+    } catch (e) {
+      setServerError({ message: errorMessage(e), duplicate: e instanceof ApiError && e.code === 'conflict' });
+    }
+  });
+
+  return (
+    <div className="overlay" role="presentation" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <form className="dialog" role="dialog" aria-modal="true" aria-labelledby="register-title" onSubmit={(e) => void submit(e)} noValidate>
+        <div className="dialog-head">
+          <h2 id="register-title">Register patient</h2>
+          <button type="button" className="btn btn-quiet" onClick={onClose} aria-label="Close">
+            Close
+          </button>
+        </div>
+
+        <div className="form-grid">
+          <FieldBox name="nric" label="NRIC / FIN" problem={nricShown} ok={nricLive?.success ? 'Valid check letter' : undefined} span>
+            <input
+              {...nricField}
+              onChange={(e) => {
+                upperCaseInPlace(e);
+                return nricField.onChange(e);
+              }}
+              className="input input-mono"
+              maxLength={12}
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="S1234567D"
+              aria-invalid={Boolean(nricShown)}
+              data-testid="register-nric"
+            />
+          </FieldBox>
+          <FieldBox name="name" label="Full name (as in NRIC)" problem={errors.fullName?.message} span>
+            <input
+              {...field('fullName')}
+              className="input"
+              maxLength={120}
+              autoComplete="off"
+              aria-invalid={Boolean(errors.fullName)}
+              data-testid="register-name"
+            />
+          </FieldBox>
+          <FieldBox name="native-name" label="Name in own script (optional)" problem={errors.nativeName?.message} span>
+            <input
+              {...field('nativeName')}
+              className="input"
+              maxLength={60}
+              autoComplete="off"
+              placeholder="e.g. 陈伟明"
+              aria-invalid={Boolean(errors.nativeName)}
+              data-testid="register-native-name"
+            />
+          </FieldBox>
+          <FieldBox name="dob" label="Date of birth" problem={errors.dateOfBirth?.message}>
+            <input
+              {...field('dateOfBirth')}
+              className="input"
+              type="date"
+              max={today}
+              aria-invalid={Boolean(errors.dateOfBirth)}
+              data-testid="register-dob"
+            />
+          </FieldBox>
+          <FieldBox name="gender" label="Gender" problem={errors.gender?.message}>
+            <select {...field('gender')} className="input" aria-invalid={Boolean(errors.gender)} data-testid="register-gender">
+              <option value="">Choose…</option>
+              <option value="female">Female</option>
+              <option value="male">Male</option>
+              <option value="other">Other</option>
+            </select>
+          </FieldBox>
+          <FieldBox name="phone" label="Mobile phone (optional)" problem={errors.phone?.message} span>
+            <input
+              {...field('phone')}
+              className="input"
+              type="tel"
+              maxLength={16}
+              autoComplete="off"
+              placeholder="9123 4567"
+              aria-invalid={Boolean(errors.phone)}
+              data-testid="register-phone"
+            />
+          </FieldBox>
+        </div>
+
+        {serverError && (
+          <div className="error-message error-block" role="alert" data-testid="register-error">
+            <span>{serverError.message}</span>
+            {serverError.duplicate && (
+              <button type="button" className="btn btn-secondary" onClick={() => onFindExisting(normalizeNric(getValues('nric')).slice(-4))}>
+                Find this patient
+              </button>
+            )}
+          </div>
+        )}
+        <div className="dialog-actions">
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="btn btn-primary btn-large" disabled={isSubmitting} data-testid="register-submit">
+            {isSubmitting ? 'Registering…' : 'Register patient'}
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
+
+function FieldBox({
+  name,
+  label,
+  problem,
+  ok,
+  span,
+  children,
+}: {
+  /** Names the problem's test id, register-<name>-problem, beside the input's register-<name>. */
+  name: string;
+  label: string;
+  problem: string | null | undefined;
+  ok?: string | undefined;
+  span?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <label className={`field ${span ? 'field-span' : ''} ${problem ? 'field-invalid' : ''}`}>
+      <span className="field-label">{label}</span>
+      {children}
+      {problem ? (
+        <span className="field-problem" role="alert" data-testid={`register-${name}-problem`}>
+          {problem}
+        </span>
+      ) : ok ? (
+        <span className="field-ok">✓ {ok}</span>
+      ) : null}
+    </label>
+  );
+}

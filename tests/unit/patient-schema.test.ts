@@ -1,0 +1,153 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, methods, parseInput } from '../../src/shared/contract';
+import { patientRegistrationSchema, type PatientRegistrationInput } from '../../src/shared/patient';
+
+/** A Monday in Singapore; every rule that needs "today" is judged on it unless a test says otherwise. */
+const TODAY = '2025-03-03';
+const schema = patientRegistrationSchema(() => TODAY);
+
+const valid: PatientRegistrationInput = {
+  nric: 'S9812381D',
+  fullName: 'Ong Bee Lian',
+  dateOfBirth: '1958-04-02',
+  gender: 'female',
+};
+
+/** The message beside each field, as the form shows it: the first issue per field. */
+function problems(input: Record<string, unknown>, using: { safeParse: typeof schema.safeParse } = schema): Record<string, string> {
+  const result = using.safeParse(input);
+  const out: Record<string, string> = {};
+  for (const issue of result.error?.issues ?? []) {
+    const field = String(issue.path[0]);
+    out[field] ??= issue.message;
+  }
+  return out;
+}
+
+describe('NRIC/FIN (DESIGN §6)', () => {
+  /*
+   * Check letters worked by hand from DESIGN §6: weights 2,7,6,5,4,3,2; +4 for T/G, +3 for M; r = sum mod 11.
+   *   S9812381: 18+56+6+10+12+24+2 = 128; 128 mod 11 = 7 -> 'JZIHGFEDCBA'[7] = D
+   *   T0123456: 0+7+12+15+16+15+12 = 77, +4 = 81; 81 mod 11 = 4 -> 'JZIHGFEDCBA'[4] = G
+   *   F2345678: 4+21+24+25+24+21+16 = 135; 135 mod 11 = 3 -> 'XWUTRQPNMLK'[3] = T
+   *   G7654321: 14+42+30+20+12+6+2 = 126, +4 = 130; 130 mod 11 = 9 -> 'XWUTRQPNMLK'[9] = L
+   *   M5550123: 10+35+30+0+4+6+6 = 91, +3 = 94; 94 mod 11 = 6 -> 'KLJNPQRTUWX'[10 - 6] = P
+   */
+  it.each(['S9812381D', 'T0123456G', 'F2345678T', 'G7654321L', 'M5550123P'])('accepts %s', (nric) => {
+    expect(schema.parse({ ...valid, nric }).nric).toBe(nric);
+  });
+
+  it('normalises what people type and scanners print: spaces and lower case', () => {
+    expect(schema.parse({ ...valid, nric: ' s 9812381 d ' }).nric).toBe('S9812381D');
+  });
+
+  it('names the right check letter when the typed one is wrong', () => {
+    expect(problems({ ...valid, nric: 'S9812381A' })).toEqual({ nric: 'The check letter of S9812381A should be D' });
+    expect(problems({ ...valid, nric: 'm5550123k' })).toEqual({ nric: 'The check letter of M5550123K should be P' });
+  });
+
+  it('explains the shape of an NRIC/FIN when the value has another', () => {
+    const hint = 'NRIC/FIN must be a letter S, T, F, G or M, 7 digits and a check letter, e.g. S1234567D';
+    expect(problems({ ...valid, nric: 'A1234567B' })).toEqual({ nric: hint });
+    expect(problems({ ...valid, nric: 'S123456D' })).toEqual({ nric: hint });
+  });
+
+  it('asks for it when the box is blank', () => {
+    expect(problems({ ...valid, nric: '   ' })).toEqual({ nric: 'NRIC/FIN is required.' });
+  });
+});
+
+describe('names', () => {
+  it('trims the full name and requires at least two characters', () => {
+    expect(schema.parse({ ...valid, fullName: '  Ong Bee Lian  ' }).fullName).toBe('Ong Bee Lian');
+    expect(problems({ ...valid, fullName: '   ' })).toEqual({ fullName: 'Full name is required.' });
+    expect(problems({ ...valid, fullName: 'A' })).toEqual({ fullName: 'Full name must have at least 2 characters.' });
+    expect(problems({ ...valid, fullName: 'x'.repeat(121) })).toEqual({ fullName: 'Full name can have at most 120 characters.' });
+  });
+
+  it('keeps the name in own script when given and drops a blank one', () => {
+    expect(schema.parse({ ...valid, nativeName: ' 王美云 ' }).nativeName).toBe('王美云');
+    expect(schema.parse({ ...valid, nativeName: '  ' }).nativeName).toBeUndefined();
+    expect(schema.parse(valid).nativeName).toBeUndefined();
+  });
+});
+
+describe('date of birth, on the Singapore clinic day', () => {
+  it('must be a real calendar date', () => {
+    const message = 'Date of birth must be a real date (day, month and year).';
+    for (const dateOfBirth of ['2023-02-29', '1990-04-31', '1990-13-01', '1990-6-15', '15/06/1990']) {
+      expect(problems({ ...valid, dateOfBirth })).toEqual({ dateOfBirth: message });
+    }
+    expect(schema.parse({ ...valid, dateOfBirth: '2024-02-29' }).dateOfBirth).toBe('2024-02-29');
+  });
+
+  it('is required', () => {
+    expect(problems({ ...valid, dateOfBirth: '' })).toEqual({ dateOfBirth: 'Date of birth is required.' });
+  });
+
+  it('may be today but not tomorrow', () => {
+    expect(problems({ ...valid, dateOfBirth: '2025-03-03' })).toEqual({});
+    expect(problems({ ...valid, dateOfBirth: '2025-03-04' })).toEqual({ dateOfBirth: 'Date of birth cannot be in the future.' });
+  });
+
+  it('may be 130 years ago but not more', () => {
+    // 2025-03-03 minus 1894-03-04: the 131st birthday is still a day away, so 130 years old.
+    expect(problems({ ...valid, dateOfBirth: '1894-03-04' })).toEqual({});
+    expect(problems({ ...valid, dateOfBirth: '1894-03-03' })).toEqual({
+      dateOfBirth: 'Date of birth is more than 130 years ago: please check the year.',
+    });
+  });
+
+  describe('in the contract, judged on the clock', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('uses the Singapore day, not the UTC one, just after midnight in Singapore', () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      // 17:30 UTC on 3 March is 01:30 on 4 March in Singapore.
+      vi.setSystemTime(new Date('2025-03-03T17:30:00Z'));
+      const contract = methods['patients.register'].input;
+      expect(problems({ ...valid, dateOfBirth: '2025-03-04' }, contract)).toEqual({});
+      expect(problems({ ...valid, dateOfBirth: '2025-03-05' }, contract)).toEqual({ dateOfBirth: 'Date of birth cannot be in the future.' });
+    });
+  });
+});
+
+describe('gender and phone', () => {
+  it('asks for a gender when none is chosen', () => {
+    expect(problems({ ...valid, gender: '' })).toEqual({ gender: 'Choose a gender.' });
+  });
+
+  it('accepts Singapore numbers as the desk types them and drops a blank one', () => {
+    expect(schema.parse({ ...valid, phone: ' +65 9123 4567 ' }).phone).toBe('+65 9123 4567');
+    expect(schema.parse({ ...valid, phone: '91234567' }).phone).toBe('91234567');
+    expect(schema.parse({ ...valid, phone: '' }).phone).toBeUndefined();
+  });
+
+  it('refuses what is not a phone number', () => {
+    const message = 'Phone must be 8 to 15 digits, e.g. 9123 4567 or +65 9123 4567.';
+    for (const phone of ['9123-4567', '1234567', '+65 9123 4567 8901', 'call me']) {
+      expect(problems({ ...valid, phone })).toEqual({ phone: message });
+    }
+  });
+});
+
+describe('the whole registration', () => {
+  it('gives exactly one message per wrong field for an empty form', () => {
+    const result = schema.safeParse({ nric: '', fullName: '', nativeName: '', dateOfBirth: '', gender: '', phone: '' });
+    expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual(['nric', 'fullName', 'dateOfBirth', 'gender']);
+  });
+
+  it('is what the station contract parses, refused as a validation error naming the field', () => {
+    let error: unknown;
+    try {
+      parseInput('patients.register', { ...valid, nric: 'S9812381A' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).code).toBe('validation');
+    expect((error as ApiError).message).toBe('nric: The check letter of S9812381A should be D');
+  });
+});
