@@ -64,7 +64,7 @@ export class StationCore {
       verifyIntervalMs: config.verifyIntervalMs,
       initialPageSize: config.initialPageSize,
     });
-    const patients = new PatientService(this.cache, this.clinic, this.sessions, this.sync, config.crypto, now);
+    const patients = new PatientService(this.cache, this.clinic, this.sessions, this.sync, config.crypto);
     const queue = new QueueService({ cache: this.cache, clinic: this.clinic, sessions: this.sessions, sync: this.sync, emit, now });
     const appointments = new AppointmentService(this.cache, this.clinic, this.sessions, now);
     const display = new DisplayService(this.cache, this.clinic, emit, now);

@@ -1,5 +1,5 @@
 import { StationCore } from '../../src/main/station';
-import type { RegisterPatientInput } from '../../src/shared/contract';
+import type { PatientRegistrationInput } from '../../src/shared/patient';
 import { openLocalKeyFile } from '../../src/main/crypto/field-crypto';
 import type { ChildStationConfig } from './station-child';
 
@@ -35,7 +35,7 @@ process.on('message', (raw) => {
   const run = async () => {
     if (request.method === 'requestSync') return core.requestSync();
     if (request.method === 'registerMany') {
-      const people = request.input as RegisterPatientInput[];
+      const people = request.input as PatientRegistrationInput[];
       for (const person of people) await core.handle('patients.register', person);
       return people.length;
     }

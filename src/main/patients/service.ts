@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { ApiError, type Patient, type RegisterPatientInput } from '../../shared/contract';
-import { ageOn, clinicDay } from '../../shared/clinic-day';
+import { ApiError, type Patient } from '../../shared/contract';
+import type { PatientRegistration } from '../../shared/patient';
 import { describeNricProblem, maskNric, nricIdType, normalizeNric } from '../../shared/nric';
 import type { Cache } from '../cache/cache';
 import type { ClinicService } from '../clinic/service';
@@ -33,7 +33,6 @@ export class PatientService {
     private readonly sessions: SessionService,
     private readonly sync: SyncEngine,
     private readonly crypto: FieldCrypto,
-    private readonly now: () => Date,
   ) {}
 
   /** An NRIC/FIN finds its one patient by keyed hash; anything else searches names, NRIC tails and phones. */
@@ -81,15 +80,11 @@ export class PatientService {
       .map(toPatient);
   }
 
-  async register(input: RegisterPatientInput): Promise<Patient> {
+  /** `input` has been parsed with the contract's registration schema, which holds every rule of its fields. */
+  async register(input: PatientRegistration): Promise<Patient> {
     const stored = this.sessions.require(RECEPTION_ROLES);
     const clinicId = this.clinic.require().id;
-    const nric = normalizeNric(input.nric);
-    const problem = describeNricProblem(nric);
-    if (problem) throw new ApiError('validation', problem);
-    const today = clinicDay(this.now());
-    if (input.dateOfBirth > today) throw new ApiError('validation', 'Date of birth cannot be in the future.');
-    if (ageOn(input.dateOfBirth, today) > 130) throw new ApiError('validation', 'Date of birth is more than 130 years ago: please check it.');
+    const nric = input.nric;
     const masked = maskNric(nric);
     const hash = await this.crypto.lookupHash('nric', nric);
     const existing = this.cache.get(this.cache.q.selectFrom('patients').select('full_name').where('clinic_id', '=', clinicId).where('nric_hash', '=', hash));
@@ -101,7 +96,7 @@ export class PatientService {
       nric_masked: masked,
       id_type: nricIdType(nric),
       full_name: input.fullName,
-      native_name: input.nativeName?.trim() || null,
+      native_name: input.nativeName ?? null,
       date_of_birth: input.dateOfBirth,
       gender: input.gender,
       phone: input.phone ?? null,
