@@ -136,9 +136,10 @@ const violations: Case[] = [
   { rule: 'node-builtins-only-in-node-processes', from: 'src/preload', imports: 'node:path' },
   { rule: 'node-builtins-only-in-node-processes', from: 'src/renderer', imports: 'node:net', typeOnly: true },
   { rule: 'electron-glue-is-a-leaf', from: 'src/main/host', imports: temp('src/main/electron') },
-  { rule: 'electron-glue-is-a-leaf', from: 'tests/support', imports: temp('src/main/electron') },
+  { rule: 'electron-glue-is-a-leaf', from: 'dev', imports: temp('src/main/electron') },
   { rule: 'electron-only-in-glue-and-preload', from: 'src/main/devices', imports: 'electron' },
-  { rule: 'electron-only-in-glue-and-preload', from: 'tests/support', imports: 'electron', typeOnly: true },
+  { rule: 'electron-only-in-glue-and-preload', from: 'dev', imports: 'electron', typeOnly: true },
+  { rule: 'tests-see-only-electron-types', from: 'tests/support', imports: 'electron' },
   { rule: 'electron-updater-only-in-glue', from: 'src/preload', imports: 'electron-updater' },
   { rule: 'better-sqlite3-only-in-cache', from: 'src/main/devices', imports: 'better-sqlite3' },
   { rule: 'better-sqlite3-only-in-cache', from: 'seeds', imports: 'better-sqlite3' },
@@ -151,7 +152,7 @@ const violations: Case[] = [
 ];
 
 /** One case per folder with everything its row of the layer table allows. */
-const allowed: { from: string; imports: Target[] }[] = [
+const allowed: { from: string; imports: Target[]; typeOnly?: boolean }[] = [
   { from: 'src/shared', imports: [temp('src/shared'), 'zod'] },
   { from: 'src/sync', imports: [temp('src/shared'), temp('src/sync'), 'kysely', 'node:crypto'] },
   {
@@ -172,7 +173,7 @@ const allowed: { from: string; imports: Target[] }[] = [
   { from: 'src/main/cache', imports: ['better-sqlite3', temp('src/main/crypto'), 'kysely'] },
   {
     from: 'src/main/electron',
-    imports: [temp('src/main/host'), temp('src/shared'), 'electron', 'electron-updater', 'node:path'],
+    imports: [temp('src/main/host'), temp('src/shared'), 'electron', 'electron-updater', 'zod', 'node:path'],
   },
   { from: 'src/preload', imports: [temp('src/shared'), 'electron'] },
   {
@@ -191,7 +192,12 @@ const allowed: { from: string; imports: Target[] }[] = [
   },
   {
     from: 'tests/support',
-    imports: [temp('dev'), temp('seeds'), temp('src/renderer'), temp('src/main/cache'), 'pg', 'better-sqlite3', 'vitest', 'node:fs'],
+    imports: [temp('dev'), temp('seeds'), temp('src/renderer'), temp('src/main/cache'), temp('src/main/electron'), 'pg', 'better-sqlite3', 'vitest', 'node:fs'],
+  },
+  {
+    from: 'tests/unit',
+    typeOnly: true,
+    imports: ['electron'],
   },
 ];
 
@@ -212,9 +218,9 @@ describe('layer rules (DESIGN §2, .dependency-cruiser.cjs)', () => {
     });
   }
 
-  for (const { from, imports } of allowed) {
-    it(`${from}/ may import ${imports.map(describeTarget).join(', ')}`, async () => {
-      const targets = await Promise.all(imports.map((target) => prepare(from, target, false)));
+  for (const { from, imports, typeOnly } of allowed) {
+    it(`${from}/ may import ${imports.map(describeTarget).join(', ')}${typeOnly ? ' (type-only)' : ''}`, async () => {
+      const targets = await Promise.all(imports.map((target) => prepare(from, target, typeOnly ?? false)));
       const source = await tempFile(from, targets.map((t) => t.statement).join(''));
       const result = await cruiseFiles([source]);
 
