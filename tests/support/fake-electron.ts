@@ -143,6 +143,8 @@ export class FakeUtilityProcess extends EventEmitter {
   private readonly ownedPorts: FakeMessagePortMain[] = [];
   exitCode: number | null = null;
   killed = false;
+  /** A process stuck so hard that SIGTERM does nothing. */
+  ignoresKill = false;
 
   constructor(
     readonly modulePath: string,
@@ -159,7 +161,7 @@ export class FakeUtilityProcess extends EventEmitter {
   kill(): boolean {
     if (this.exitCode !== null) return false;
     this.killed = true;
-    this.exit(143);
+    if (!this.ignoresKill) this.exit(143);
     return true;
   }
   /** The process ends, cleanly or not: its ports close, then the main process hears `exit`. */
@@ -231,6 +233,7 @@ export function createFakeElectron(options: FakeElectronOptions = {}) {
   class FakeApp extends EventEmitter {
     readonly isPackaged = options.isPackaged ?? false;
     lockRequested = false;
+    sandboxEnabled = false;
     quitRequested = 0;
     quitted = false;
     exitCode: number | null = null;
@@ -239,6 +242,10 @@ export function createFakeElectron(options: FakeElectronOptions = {}) {
     }
     isReady(): boolean {
       return ready;
+    }
+    enableSandbox(): void {
+      if (ready) throw new Error('app.enableSandbox() can only be called before app is ready');
+      this.sandboxEnabled = true;
     }
     requestSingleInstanceLock(): boolean {
       this.lockRequested = true;
