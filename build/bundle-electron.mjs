@@ -3,6 +3,7 @@
 // preload cannot require our modules at run time, so it must be one file; main and core keep native
 // modules external, and only the core needs them.
 import { copyFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const common = {
@@ -21,11 +22,15 @@ const importMetaUrl = {
   define: { 'import.meta.url': '__bundleUrl' },
 };
 
-await build({ ...common, ...importMetaUrl, entryPoints: ['src/main/electron/main.ts'], outfile: 'dist/electron/main.cjs' });
+/** Exported so a test can check what each bundle pulls in, with exactly these options. */
+export const bundles = {
+  main: { ...common, ...importMetaUrl, entryPoints: ['src/main/electron/main.ts'], outfile: 'dist/electron/main.cjs' },
+  core: { ...common, ...importMetaUrl, entryPoints: ['src/main/core-process/entry.ts'], outfile: 'dist/electron/core-process.cjs' },
+  preload: { ...common, entryPoints: ['src/preload/index.ts'], outfile: 'dist/electron/preload.cjs' },
+};
 
-await build({ ...common, ...importMetaUrl, entryPoints: ['src/main/core-process/entry.ts'], outfile: 'dist/electron/core-process.cjs' });
-
-await build({ ...common, entryPoints: ['src/preload/index.ts'], outfile: 'dist/electron/preload.cjs' });
-
-// src/main/devices/cjk-raster.ts, part of the core, reads its glyph table next to its bundle.
-copyFileSync('src/main/devices/cjk-glyphs.bin', 'dist/electron/cjk-glyphs.bin');
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const options of Object.values(bundles)) await build(options);
+  // src/main/devices/cjk-raster.ts, part of the core, reads its glyph table next to its bundle.
+  copyFileSync('src/main/devices/cjk-glyphs.bin', 'dist/electron/cjk-glyphs.bin');
+}

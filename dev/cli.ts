@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEMO_CLINIC_CODE, defaultDataDir, demoStations, startDemoClinic } from './demo-clinic';
+import { DEMO_CLINIC_CODE, defaultDataDir, demoStations, prepareDemoClinic, prepareElectronStations, startDemoClinic } from './demo-clinic';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { BrowserHost } from '../src/main/host/browser-host';
 import { openLocalKeyFile } from '../src/main/crypto/field-crypto';
@@ -59,11 +59,7 @@ async function main(argv: string[]): Promise<void> {
 
 async function start(dataDir: string, reset: boolean, forceBrowser: boolean): Promise<void> {
   const electron = forceBrowser ? null : findElectronBinary();
-  if (electron) {
-    const child = spawn(electron, [projectRoot, `--data-dir=${dataDir}`, ...(reset ? ['--reset'] : [])], { stdio: 'inherit' });
-    await new Promise<void>((done) => child.on('exit', () => done()));
-    return;
-  }
+  if (electron) return startElectron(electron, dataDir, reset);
   if (!forceBrowser) console.log('Electron binary not available here: serving the three stations to a browser instead.');
   const clinic = await startDemoClinic({ dataDir, reset, databaseUrl: process.env.DATABASE_URL, log: (line) => console.log(line) });
   const hosts: BrowserHost[] = [];
@@ -86,6 +82,27 @@ async function start(dataDir: string, reset: boolean, forceBrowser: boolean): Pr
     console.log(`  ${station.role.padEnd(9)} ${url}   (${demoStations[index]!.code})`);
   }
   console.log('Demo sign-in: reception / demo1234 at reception, dr.tan / demo1234 at consult. Ctrl-C stops everything.');
+}
+
+/**
+ * The demo's database and station list here; the stations themselves in the Electron app, which
+ * knows nothing of the demo: it gets the list with --stations and starts each core on its own.
+ */
+async function startElectron(electron: string, dataDir: string, reset: boolean): Promise<void> {
+  if (!existsSync(join(projectRoot, 'dist', 'electron', 'main.cjs'))) {
+    throw new Error('The Electron app has not been built yet: run `npm run build:electron` (npm start does it for you).');
+  }
+  const prepared = await prepareDemoClinic({ dataDir, reset, databaseUrl: process.env.DATABASE_URL, log: (line) => console.log(line) });
+  try {
+    const stationsFile = await prepareElectronStations(prepared, (line) => console.log(line));
+    console.log('Demo sign-in: reception / demo1234 at reception, dr.tan / demo1234 at consult. Close the windows to stop.');
+    const child = spawn(electron, [projectRoot, '--stations', stationsFile], { stdio: 'inherit' });
+    const code = await new Promise<number | null>((done) => child.on('exit', (exitCode) => done(exitCode)));
+    if (code) console.error(`Electron exited with code ${code}.`);
+  } finally {
+    console.log('Stopping the central database…');
+    await prepared.stop();
+  }
 }
 
 /**

@@ -1,9 +1,10 @@
 import { join, resolve } from 'node:path';
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import { migrate } from '../src/server/migrate';
-import { openLocalKeyFile } from '../src/main/crypto/field-crypto';
+import { openLocalKeyFile, type FieldCrypto } from '../src/main/crypto/field-crypto';
+import type { StationsFile } from '../src/main/electron/stations-file';
 import { StationCore, type StationConfig } from '../src/main/station';
 import { DEMO_PASSWORD, seedDemoIfEmpty } from '../seeds/demo';
 import type { StationRole } from '../src/shared/contract';
@@ -20,8 +21,6 @@ export interface DemoClinicOptions {
   reset?: boolean;
   /** A central database to use instead of the embedded one. */
   databaseUrl?: string;
-  /** Where the central migrations are; the packaged app ships them beside its code. */
-  migrationsDir?: string;
   log?: (line: string) => void;
 }
 
@@ -50,7 +49,17 @@ export function defaultDataDir(): string {
   return resolve(process.env.GABRIEL_DATA_DIR ?? '.data');
 }
 
-export async function startDemoClinic(options: DemoClinicOptions): Promise<DemoClinic> {
+/** The central side of the demo, ready for stations: database up, migrated and seeded, key file in place. */
+export interface PreparedDemoClinic {
+  dataDir: string;
+  databaseUrl: string;
+  keyFile: string;
+  crypto: FieldCrypto;
+  /** Stops the embedded database, when the demo started one. */
+  stop(): Promise<void>;
+}
+
+export async function prepareDemoClinic(options: DemoClinicOptions): Promise<PreparedDemoClinic> {
   const log = options.log ?? (() => undefined);
   const dataDir = resolve(options.dataDir);
   if (options.reset) {
@@ -69,48 +78,108 @@ export async function startDemoClinic(options: DemoClinicOptions): Promise<DemoC
     log('Central database: DATABASE_URL');
   }
 
-  const stations: DemoStation[] = [];
   try {
-    const migrated = await migrate(databaseUrl, { log, ...(options.migrationsDir ? { dir: options.migrationsDir } : {}) });
+    const migrated = await migrate(databaseUrl, { log });
     if (migrated.applied.length) log(`Applied ${migrated.applied.length} migration(s)`);
-    const crypto = await openLocalKeyFile(join(dataDir, 'keys', 'local-key.json'));
+    const keyFile = join(dataDir, 'keys', 'local-key.json');
+    const crypto = await openLocalKeyFile(keyFile);
     const seeded = await seedDemoIfEmpty(databaseUrl, crypto);
     if (seeded) log('Seeded the demo chain: 2 clinics, 3 doctors each, 500 patients each');
+    return {
+      dataDir,
+      databaseUrl,
+      keyFile,
+      crypto,
+      async stop() {
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}
 
+function demoStationConfig(prepared: PreparedDemoClinic, station: (typeof demoStations)[number]): StationConfig {
+  return {
+    dataDir: join(prepared.dataDir, 'stations', station.code),
+    stationCode: station.code,
+    role: station.role,
+    clinicCode: DEMO_CLINIC_CODE,
+    roomCode: station.roomCode,
+    centralUrl: prepared.databaseUrl,
+    crypto: prepared.crypto,
+  };
+}
+
+export async function startDemoClinic(options: DemoClinicOptions): Promise<DemoClinic> {
+  const log = options.log ?? (() => undefined);
+  const prepared = await prepareDemoClinic(options);
+  const stations: DemoStation[] = [];
+  try {
     for (const station of demoStations) {
-      const config: StationConfig = {
-        dataDir: join(dataDir, 'stations', station.code),
-        stationCode: station.code,
-        role: station.role,
-        clinicCode: DEMO_CLINIC_CODE,
-        roomCode: station.roomCode,
-        centralUrl: databaseUrl,
-        crypto,
-      };
-      const core = new StationCore(config);
+      const core = new StationCore(demoStationConfig(prepared, station));
       stations.push({ role: station.role, core });
       await core.start();
-      // The wall screen has nobody to type a password: the demo signs its device account in.
-      if (station.role === 'display' && !(await core.handle('session.current', {}))) {
-        await core.handle('session.signIn', { username: 'display', password: DEMO_PASSWORD }).catch((e: unknown) => {
-          log(`The display could not sign in (${e instanceof Error ? e.message : String(e)}); sign it in on its screen.`);
-        });
-      }
+      if (station.role === 'display') await signInDisplay(core, log);
     }
   } catch (error) {
     await Promise.all(stations.map((s) => s.core.stop().catch(() => undefined)));
-    await embedded?.stop();
+    await prepared.stop();
     throw error;
   }
 
   return {
-    databaseUrl,
+    databaseUrl: prepared.databaseUrl,
     stations,
     async stop() {
       await Promise.all(stations.map((s) => s.core.stop().catch(() => undefined)));
-      await embedded?.stop();
+      await prepared.stop();
     },
   };
+}
+
+/** The wall screen has nobody to type a password: the demo signs its device account in. */
+async function signInDisplay(core: StationCore, log: (line: string) => void): Promise<void> {
+  if (await core.handle('session.current', {})) return;
+  await core.handle('session.signIn', { username: 'display', password: DEMO_PASSWORD }).catch((e: unknown) => {
+    log(`The display could not sign in (${e instanceof Error ? e.message : String(e)}); sign it in on its screen.`);
+  });
+}
+
+/**
+ * The station list the Electron app reads (--stations): the same three stations and folders as
+ * the browser demo. Before handing them over, the display's device account is signed in once in
+ * its own cache (the session lives there), because the Electron app, rightly, never signs anyone in
+ * by itself; the core that does it is stopped again before the app starts its own.
+ */
+export async function prepareElectronStations(prepared: PreparedDemoClinic, log: (line: string) => void = () => undefined): Promise<string> {
+  const display = demoStations.find((s) => s.role === 'display');
+  if (display) {
+    const core = new StationCore(demoStationConfig(prepared, display));
+    try {
+      await core.start();
+      await signInDisplay(core, log);
+    } finally {
+      await core.stop();
+    }
+  }
+  const list: StationsFile = {
+    stations: demoStations.map((station) => ({
+      code: station.code,
+      role: station.role,
+      clinicCode: DEMO_CLINIC_CODE,
+      ...(station.roomCode ? { roomCode: station.roomCode } : {}),
+      centralUrl: prepared.databaseUrl,
+      keyFile: prepared.keyFile,
+      dataDir: join(prepared.dataDir, 'stations', station.code),
+    })),
+  };
+  const path = join(prepared.dataDir, 'electron-stations.json');
+  // It holds the database URL (with its password) until the gateway replaces it: owner only.
+  await writeFile(path, `${JSON.stringify(list, null, 2)}\n`, { mode: 0o600 });
+  await chmod(path, 0o600);
+  return path;
 }
 
 /** The embedded cluster's URL points at the maintenance database; the clinic gets its own. */

@@ -27,6 +27,7 @@ function setup(program?: (child: FakeUtilityProcess) => void, config: CoreConfig
     log: (line) => logs.push(line),
     restartDelaysMs: [10, 30],
     stopTimeoutMs: 50,
+    killTimeoutMs: 50,
   });
   return { fake, cores, logs, host };
 }
@@ -96,6 +97,17 @@ describe('a core host', () => {
     await host.stop();
     expect(fake.utilityProcesses[0]!.killed).toBe(true);
     expect(logs.join('\n')).toMatch(/did not stop in time/);
+  });
+
+  it('does not wait forever for a core that ignores being ended', async () => {
+    const { fake, host, logs } = setup((child) => {
+      child.ignoresKill = true;
+    });
+    void host.start().catch(() => undefined);
+    await until(() => fake.utilityProcesses.length === 1);
+    await host.stop();
+    expect(fake.utilityProcesses[0]!.exitCode).toBeNull();
+    expect(logs.join('\n')).toMatch(/did not exit after being ended/);
   });
 
   it('logs why a core refused its init', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/shared/contract';
-import { CALL_CHANNEL, EVENT_CHANNEL, ValidatedIpc } from '../../src/main/electron/ipc';
+import { CALL_CHANNEL, EVENT_CHANNEL } from '../../src/shared/electron-ipc';
+import { ValidatedIpc } from '../../src/main/electron/ipc';
 import { coresReady, startTestApp } from '../support/electron-app';
 import { FakeFrame } from '../support/fake-electron';
 

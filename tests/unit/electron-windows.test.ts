@@ -8,6 +8,7 @@ import { startTestApp, THREE_STATIONS } from '../support/electron-app';
 describe('station windows', () => {
   it('opens one window per station, each isolated, sandboxed, without Node and with web security', async () => {
     const { fake } = await startTestApp();
+    expect(fake.app.sandboxEnabled).toBe(true);
     expect(fake.windows).toHaveLength(3);
     for (const window of fake.windows) {
       expect(window.options.webPreferences).toMatchObject({

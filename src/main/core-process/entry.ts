@@ -11,6 +11,8 @@ import { serveStation } from './server';
 
 /** Leaves the event loop to drain (the last message still being written) before forcing the exit. */
 const EXIT_GRACE_MS = 2000;
+/** A core asked to stop by signal that is still stopping after this long is stuck: leave anyway. */
+const SIGNAL_STOP_MS = 10_000;
 
 async function main(): Promise<number> {
   const parent = findParent(process);
@@ -28,8 +30,12 @@ async function main(): Promise<number> {
   const { keyFile, ...config } = init.config;
   const log = (line: string) => console.error(`[station core ${config.stationCode}] ${line}`);
   const served = serveStation(init.endpoint, async () => new StationCore({ ...config, crypto: await openLocalKeyFile(keyFile) }), log);
-  process.once('SIGTERM', () => void served.stop());
-  process.once('SIGINT', () => void served.stop());
+  const stopBySignal = () => {
+    void served.stop();
+    setTimeout(() => process.exit(1), SIGNAL_STOP_MS).unref();
+  };
+  process.once('SIGTERM', stopBySignal);
+  process.once('SIGINT', stopBySignal);
   return (await served.done) === 'failed' ? 1 : 0;
 }
 

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { eventNames } from '../../shared/contract';
 import { CoreHost } from './core-host';
 import type { ElectronApi, WindowLike } from './electron-api';
-import { EVENT_CHANNEL, ValidatedIpc, registerStationCalls } from './ipc';
+import { EVENT_CHANNEL } from '../../shared/electron-ipc';
+import { ValidatedIpc, registerStationCalls } from './ipc';
 import { APP_SCHEME, appProtocolHandler } from './protocol';
 import { StationsFileError, readStationsFile, stationsFilePath, type StationPlan } from './stations-file';
 import { startUpdater, type UpdaterLike } from './updater';
@@ -38,7 +39,9 @@ const TITLE = 'Gabriel Clinic Workstation';
 export function runApp(electron: ElectronApi, options: AppOptions): Promise<void> {
   const { app } = electron;
   const log = options.log ?? ((line: string) => console.log(line));
-  // Privileged schemes must be registered before the app is ready.
+  // Both must happen before the app is ready. The sandbox for every renderer, not only those whose
+  // options ask for it: a window opened by mistake without the option is still sandboxed.
+  app.enableSandbox();
   electron.protocol.registerSchemesAsPrivileged([APP_SCHEME]);
 
   // Two copies would run two cores on the same station folders and SQLite files.

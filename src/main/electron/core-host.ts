@@ -21,6 +21,8 @@ export interface CoreHostOptions {
   healthyAfterMs?: number;
   /** How long a core gets to stop cleanly before it is killed. */
   stopTimeoutMs?: number;
+  /** How long a killed core's exit is waited for, so a stuck process cannot hold up quitting. */
+  killTimeoutMs?: number;
 }
 
 const DEFAULT_RESTART_DELAYS_MS = [1000, 2000, 5000, 10_000, 30_000];
@@ -80,7 +82,10 @@ export class CoreHost {
       this.log('The core did not stop in time; ending its process.');
       child.kill();
     }
-    await this.exited;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), this.options.killTimeoutMs ?? 5000)));
+    if ((await Promise.race([this.exited.then(() => false), gaveUp])) === true) this.log('The core process did not exit after being ended; leaving it.');
+    clearTimeout(timer);
   }
 
   private spawn(): CoreClient {

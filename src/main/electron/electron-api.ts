@@ -63,6 +63,7 @@ export interface AppLike {
   readonly isPackaged: boolean;
   whenReady(): Promise<unknown>;
   requestSingleInstanceLock(): boolean;
+  enableSandbox(): void;
   quit(): void;
   exit(exitCode?: number): void;
   getPath(name: 'userData'): string;

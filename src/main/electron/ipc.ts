@@ -1,4 +1,5 @@
-import { ApiError, methods, type ApiErrorBody, type MethodName } from '../../shared/contract';
+import { ApiError, methods, type MethodName } from '../../shared/contract';
+import { CALL_CHANNEL, IPC_CHANNEL_PREFIX, type CallResult } from '../../shared/electron-ipc';
 import type { IpcInvokeEventLike, IpcMainLike } from './electron-api';
 import { isStationUrl } from './windows';
 
@@ -7,13 +8,6 @@ import { isStationUrl } from './windows';
  * frame, showing app://station/, in one of the windows we opened for a station. Anything else -- a
  * subframe, another origin, a webContents we did not create -- is refused before any handler sees it.
  */
-
-export const CHANNEL_PREFIX = 'clinic:';
-export const CALL_CHANNEL = `${CHANNEL_PREFIX}call`;
-export const EVENT_CHANNEL = `${CHANNEL_PREFIX}event`;
-
-/** What the preload receives for each call; errors as plain bodies, which survive contextBridge. */
-export type CallResult = { ok: true; value: unknown } | { ok: false; error: ApiErrorBody };
 
 const FORBIDDEN: CallResult = { ok: false, error: new ApiError('forbidden', 'This window may not call the station.').toBody() };
 
@@ -26,7 +20,7 @@ export class ValidatedIpc {
   ) {}
 
   handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<CallResult>): void {
-    if (!channel.startsWith(CHANNEL_PREFIX)) throw new Error(`IPC channel ${channel} must start with ${CHANNEL_PREFIX}`);
+    if (!channel.startsWith(IPC_CHANNEL_PREFIX)) throw new Error(`IPC channel ${channel} must start with ${IPC_CHANNEL_PREFIX}`);
     this.ipcMain.handle(channel, (event, ...args) => {
       const refusal = this.refusal(event);
       if (refusal === null) return listener(event, ...args);

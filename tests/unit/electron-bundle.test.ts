@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { build, type Metafile } from 'esbuild';
+import { bundles } from '../../build/bundle-electron.mjs';
+
+/*
+ * What each Electron bundle is made of, built with the options `npm run build:electron` uses: the
+ * main process holds no demo, no seed data and no station core; the core holds no Electron.
+ */
+async function inputsOf(name: keyof typeof bundles): Promise<{ ours: string[]; external: string[] }> {
+  const result = await build({ ...bundles[name], write: false, metafile: true, sourcemap: false, logLevel: 'silent' });
+  const metafile: Metafile = result.metafile;
+  const ours = Object.keys(metafile.inputs).filter((path) => !path.includes('node_modules/'));
+  const external = Object.values(metafile.outputs).flatMap((output) => output.imports.filter((i) => i.external).map((i) => i.path));
+  return { ours, external };
+}
+
+describe('the Electron bundles', () => {
+  it('main: windows and relay only, never the demo, the seeds or the station core', async () => {
+    const { ours, external } = await inputsOf('main');
+    expect(ours).toContain('src/main/electron/main.ts');
+    expect(ours.filter((path) => /^(dev|seeds)\//.test(path))).toEqual([]);
+    expect(ours.filter((path) => /^src\/(main\/(station|cache|devices|crypto)|sync)\b/.test(path))).toEqual([]);
+    expect(external).not.toContain('better-sqlite3');
+  });
+
+  it('core: the station core under Node, with nothing of Electron', async () => {
+    const { ours, external } = await inputsOf('core');
+    expect(ours).toEqual(expect.arrayContaining(['src/main/core-process/entry.ts', 'src/main/station.ts']));
+    expect(ours.filter((path) => /^(dev|seeds|src\/main\/electron|src\/preload)\//.test(path))).toEqual([]);
+    expect(external.filter((path) => path === 'electron' || path.startsWith('electron/'))).toEqual([]);
+    expect(external).toContain('better-sqlite3');
+  });
+
+  it('preload: the contract and nothing else of ours', async () => {
+    const { ours } = await inputsOf('preload');
+    expect(ours.filter((path) => !/^src\/(preload|shared)\//.test(path))).toEqual([]);
+  });
+});
