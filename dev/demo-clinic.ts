@@ -4,7 +4,7 @@ import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import { migrate } from '../src/server/migrate';
 import { openLocalKeyFile, type FieldCrypto } from '../src/main/crypto/field-crypto';
-import type { StationsFile } from '../src/main/electron/stations-file';
+import type { StationsFile } from '../src/shared/station-list';
 import { StationCore, type StationConfig } from '../src/main/station';
 import { DEMO_PASSWORD, seedDemoIfEmpty } from '../seeds/demo';
 import type { StationRole } from '../src/shared/contract';

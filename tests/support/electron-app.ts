@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MethodName } from '../../src/shared/contract';
 import { runApp } from '../../src/main/electron/app';
-import type { StationsFile } from '../../src/main/electron/stations-file';
+import type { StationsFile } from '../../src/shared/station-list';
 import { createFakeElectron, type FakeElectronOptions } from './fake-electron';
 import { runScriptedCores, type ScriptedStation } from './fake-core';
 

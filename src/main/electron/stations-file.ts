@@ -1,55 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { z } from 'zod';
-import { describeIssues, stationRoleSchema } from '../../shared/contract';
+import { describeIssues } from '../../shared/contract';
+import { stationsFileSchema } from '../../shared/station-list';
 import type { CoreConfig } from '../core-process/protocol';
 
 /*
  * The stations this PC runs, one window and one core process each: `--stations FILE`, else
- * <userData>/stations.json. Relative paths in the file are relative to the file, so a folder with
- * the list, the key file and the station folders can be moved as a whole.
- *
- *   { "stations": [ { "code": "BDK-RECEPTION-1", "role": "reception", "clinicCode": "GFC-BDK",
- *                     "centralUrl": "…", "keyFile": "keys/local-key.json" } ] }
+ * <userData>/stations.json (its format: src/shared/station-list.ts). Relative paths in the file
+ * are relative to the file, so a folder with the list, the key file and the station folders can
+ * be moved as a whole.
  */
-
-const stationEntrySchema = z
-  .object({
-    // It names the station's folder, so it must be a plain name.
-    code: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'code must be letters, digits, - and _, e.g. BDK-RECEPTION-1'),
-    role: stationRoleSchema,
-    clinicCode: z.string().trim().min(1, 'clinicCode is required'),
-    roomCode: z.string().trim().min(1).optional(),
-    centralUrl: z.string().trim().min(1, 'centralUrl is required'),
-    centralRole: z.string().min(1).nullable().optional(),
-    keyFile: z.string().trim().min(1, 'keyFile is required'),
-    /** Defaults to <userData>/stations/<code>. */
-    dataDir: z.string().trim().min(1).optional(),
-    /** The monitor the display goes on, counted from 1; display stations only. */
-    displayMonitor: z.number().int().min(1).optional(),
-    pollIntervalMs: z.number().int().positive().optional(),
-  })
-  .strict()
-  .superRefine((entry, context) => {
-    if (entry.role === 'consult' && !entry.roomCode) {
-      context.addIssue({ code: 'custom', path: ['roomCode'], message: 'a consult station needs its room, e.g. "R1"' });
-    }
-    if (entry.role !== 'display' && entry.displayMonitor !== undefined) {
-      context.addIssue({ code: 'custom', path: ['displayMonitor'], message: 'only a display station has a monitor of its own' });
-    }
-  });
-
-export const stationsFileSchema = z
-  .object({ stations: z.array(stationEntrySchema).min(1, 'list at least one station') })
-  .strict()
-  .superRefine((file, context) => {
-    const seen = new Set<string>();
-    file.stations.forEach((station, index) => {
-      if (seen.has(station.code)) context.addIssue({ code: 'custom', path: ['stations', index, 'code'], message: `${station.code} is listed twice` });
-      seen.add(station.code);
-    });
-  });
-export type StationsFile = z.input<typeof stationsFileSchema>;
 
 export interface StationPlan {
   core: CoreConfig;
