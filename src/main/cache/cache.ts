@@ -50,7 +50,9 @@ function toCacheValue(value: unknown): unknown {
 /**
  * The station's SQLite cache. Queries are built with Kysely and run synchronously on
  * better-sqlite3, so a local change and its outbox entry commit in one transaction with nothing
- * interleaved.
+ * interleaved. One class of ~400 lines on purpose: the outbox (OutboxStore) and the pull side
+ * (ChangeSink) must share this one connection and its transactions, or the barrier that keeps
+ * server rows off locally written ones would not hold.
  */
 export class Cache implements ChangeSink, OutboxStore {
   readonly db: Database.Database;
