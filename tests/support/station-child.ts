@@ -1,17 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { StationRole, SyncStatus } from '../../src/shared/contract';
+import type { CoreConfig } from '../../src/main/core-process/protocol';
+import type { SyncStatus } from '../../src/shared/contract';
 
-export interface ChildStationConfig {
-  dataDir: string;
-  stationCode: string;
-  role: StationRole;
-  clinicCode: string;
-  roomCode?: string;
-  centralUrl: string;
-  keyFile: string;
-  initialPageSize?: number;
-}
+/** The same JSON an app's core process is started with. */
+export type ChildStationConfig = CoreConfig;
 
 /** A station in its own process (tests/support/station-process.ts), killable with SIGKILL. */
 export class ChildStation {
