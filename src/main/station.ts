@@ -7,6 +7,7 @@ import { appointmentHandlers } from './appointments/handlers';
 import { AppointmentService } from './appointments/service';
 import { Cache } from './cache/cache';
 import { toApiError } from './central-errors';
+import { clinicHandlers } from './clinic/handlers';
 import { ClinicService } from './clinic/service';
 import type { StationConfig } from './config';
 import { DeviceService } from './devices/service';
@@ -91,7 +92,7 @@ export class StationCore {
       display.onCacheChanged(summary);
     });
     this.handlers = {
-      'station.info': () => this.clinic.stationInfo(),
+      ...clinicHandlers(this.clinic),
       ...sessionHandlers(this.sessions, this.sync),
       ...patientHandlers(patients),
       ...queueHandlers(queue, (ticket) => this.devices.ticketIssued(ticket)),
