@@ -32,9 +32,10 @@ export function fromDatabase(error: unknown): { failure: GatewayError; internal:
     const kind = sqlState === 'GC401' ? 'unauthenticated' : 'permanent';
     return { failure: new GatewayError(STATUS_BY_CENTRE_CODE[sqlState] ?? 422, sqlState, message, kind), internal: false };
   }
-  if (!sqlState || TRANSIENT_CLASSES.includes(sqlState.slice(0, 2)) || sqlState === '55P03' || sqlState === '55000') {
+  if (sqlState ? TRANSIENT_CLASSES.includes(sqlState.slice(0, 2)) || sqlState === '55P03' || sqlState === '55000' : isNetworkFailure(error)) {
     return { failure: new GatewayError(503, 'UNAVAILABLE', 'The central database is busy or unreachable. Try again shortly.', 'transient'), internal: true };
   }
+  if (!sqlState) return { failure: new GatewayError(500, 'INTERNAL', 'The centre could not answer this request.'), internal: true };
   if (sqlState === '42501') {
     return { failure: new GatewayError(403, 'FORBIDDEN', 'This station is not allowed to read or do that.'), internal: true };
   }
@@ -45,6 +46,17 @@ export function fromDatabase(error: unknown): { failure: GatewayError; internal:
     return { failure: new GatewayError(400, 'INVALID_DATA', 'A value in the request is not valid for the centre.'), internal: true };
   }
   return { failure: new GatewayError(500, 'INTERNAL', 'The centre could not answer this request.'), internal: true };
+}
+
+/**
+ * Node's socket errors carry a system code (ECONNREFUSED, ETIMEDOUT…); pg's own pool and query timeouts and a
+ * dropped connection carry none, only these words. Anything else without a SQLSTATE is a bug of the gateway: a
+ * 500, not a "try again" that a station would retry for ever.
+ */
+function isNetworkFailure(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true;
+  return typeof message === 'string' && /timeout exceeded when trying to connect|Connection terminated|Query read timeout/.test(message);
 }
 
 export function errorBody(failure: GatewayError, correlationId: string): ErrorBody {

@@ -69,6 +69,16 @@ describe('bad requests get 400 naming the field and write nothing', () => {
   });
 });
 
+test('an unreachable database is a transient 503 with a plain message, the cause only in the log', async () => {
+  const down = await f.start({ databaseUrl: 'postgres://nobody:nothing@127.0.0.1:1/none', connectTimeoutMs: 500 });
+  const answer = await api(down.url, '/v1/protocol');
+  expect(answer.status).toBe(503);
+  const body = errorBodySchema.parse(answer.body);
+  expect(body).toMatchObject({ code: 'UNAVAILABLE', kind: 'transient' });
+  expect(body.message).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
+  expect(f.logs.find((line) => line.includes(body.correlationId))).toMatch(/ECONNREFUSED/);
+});
+
 describe('sessions', () => {
   test('no token, and a forged token, are 401', async () => {
     const body = { procedure: 'issue_ticket', requestKey: randomUUID(), args: ticket() };
