@@ -73,13 +73,13 @@ export async function runServerCommand(command: ServerCommand, args: string[], d
       if (positionals[0] === 'purge') return pdpaPurgeCommand(databaseUrl, values['dry-run'] ?? false, log);
       throw new Error('Usage: pdpa export <patient-id> --out DIR | pdpa purge [--dry-run]');
     case 'gateway':
-      return gatewayCommand(databaseUrl, { port: whole(values.port, '--port'), host: values.host ?? '127.0.0.1', poolSize: whole(values['pool-size'], '--pool-size') }, log);
+      return gatewayCommand(databaseUrl, { port: whole(values.port, '--port'), host: values.host ?? '127.0.0.1', poolSize: whole(values['pool-size'], '--pool-size', 1) }, log);
   }
 }
 
-function whole(value: string | undefined, option: string): number {
+function whole(value: string | undefined, option: string, min = 0): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${option} must be a whole number, not "${value}".`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${option} must be a whole number of at least ${min}, not "${value}".`);
   return n;
 }
 
