@@ -141,6 +141,16 @@ describe("the gateway's database role", () => {
     expect(f.logs.find((line) => line.includes(body.correlationId))).toMatch(/42501 permission denied/);
   });
 
+  test("a session never outlives its transaction on a pooled connection: the next caller runs without it", async () => {
+    const single = await f.start({ poolSize: 1 });
+    const call = { procedure: 'issue_ticket', requestKey: randomUUID(), args: ticket() };
+    expect((await api(single.url, '/v1/call', call, reception.token)).status).toBe(200);
+    const { rows } = await single.gateway.pool.query<{ token: string | null }>("SELECT current_setting('app.session_token', true) AS token");
+    expect(rows[0]!.token ?? '').toBe('');
+    const anonymous = await single.gateway.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM clinic.patients');
+    expect(anonymous.rows[0]!.n).toBe(0);
+  });
+
   test('30 concurrent pushes never hold more connections than the pool size', async () => {
     const applicationName = `gw-pool-${randomBytes(4).toString('hex')}`;
     const small = await f.start({ poolSize: 3, applicationName });
