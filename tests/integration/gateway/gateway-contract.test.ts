@@ -79,6 +79,17 @@ describe('procedures under the session', () => {
     expect(rows).toEqual([{ issued_by_station_id: reception.station.id }]);
   });
 
+  test("another clinic's session cannot touch this clinic's patient: the centre answers as if it did not exist", async () => {
+    const other = await signIn('reception', 'GW-TPY-RECEPTION-1', 'reception', 'GFC-TPY');
+    const args = ticketArgs(other.station.desk_letter!, 1, patients[0]!);
+    const answer = await api(f.url, '/v1/call', { procedure: 'issue_ticket', requestKey: randomUUID(), args }, other.token);
+    expect(answer.status).toBe(404);
+    expect(errorBodySchema.parse(answer.body)).toMatchObject({ code: 'GC404', message: 'That patient is not registered at this clinic.' });
+    const page = await api(f.url, '/v1/sync/initial/page',
+      { table: 'patients', window: null, columns: ['id'], afterId: null, limit: 10_000 }, other.token);
+    expect(rowsResponseSchema.parse(page.body).rows.map((r) => r.id)).not.toContain(patients[0]);
+  });
+
   test('a receptionist cannot call a doctor-only procedure (the SQL refuses, the refusal passes through)', async () => {
     const answer = await api(f.url, '/v1/call', { procedure: 'call_next', requestKey: randomUUID(), args: {} }, reception.token);
     expect(answer.status).toBe(403);
