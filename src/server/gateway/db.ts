@@ -34,9 +34,10 @@ export function createPool(options: PoolOptions): pg.Pool {
     application_name: options.applicationName ?? 'gabriel-gateway',
     types: { getTypeParser },
   });
-  // An idle client whose server went away emits 'error'; its next query fails anyway, and an unhandled 'error'
-  // would crash the gateway for every station.
+  // A client whose server went away emits 'error' (the pool re-emits it for idle clients); its pending query fails
+  // anyway, and an unhandled 'error' would crash the gateway for every station.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

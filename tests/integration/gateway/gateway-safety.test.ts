@@ -56,6 +56,12 @@ describe('bad requests get 400 naming the field and write nothing', () => {
     expect(await ticketCount()).toBe(before);
   });
 
+  test('a body that is not JSON', async () => {
+    const answer = await api(f.url, '/v1/session/sign-in', undefined, undefined, '{"clinicCode": ');
+    expect(answer.status).toBe(400);
+    expect(errorBodySchema.parse(answer.body).message).toMatch(/^body: /);
+  });
+
   test('an unknown procedure is refused before the database', async () => {
     const answer = await api(f.url, '/v1/call', { procedure: 'erase_patient', requestKey: randomUUID(), args: {} }, reception.token);
     expect(answer.status).toBe(400);
@@ -77,6 +83,18 @@ test('an unreachable database is a transient 503 with a plain message, the cause
   expect(body).toMatchObject({ code: 'UNAVAILABLE', kind: 'transient' });
   expect(body.message).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
   expect(f.logs.find((line) => line.includes(body.correlationId))).toMatch(/ECONNREFUSED/);
+});
+
+test('connections the database ends are dropped from the pool, and the gateway keeps serving', async () => {
+  const applicationName = `gw-kill-${randomBytes(4).toString('hex')}`;
+  const gw = await f.start({ poolSize: 2, applicationName });
+  expect((await api(gw.url, '/v1/protocol')).status).toBe(200);
+  const { rows } = await f.admin.query<{ n: number }>(
+    'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1', [applicationName],
+  );
+  expect(rows[0]!.n).toBeGreaterThan(0);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect((await api(gw.url, '/v1/protocol')).status).toBe(200);
 });
 
 describe('sessions', () => {
