@@ -10,8 +10,7 @@ import { registerRoutes } from './routes';
  * contract over plain HTTP on loopback; station enrolment, TLS and the live channel come next.
  */
 
-export interface GatewayOptions extends Omit<PoolOptions, 'databaseUrl'> {
-  databaseUrl: string;
+export interface GatewayOptions extends PoolOptions {
   log: (line: string) => void;
   /** Largest request body accepted, in bytes: a push of 200 entries fits well inside the default 1 MiB. */
   bodyLimit?: number;
