@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openLocalKeyFile } from '../main/crypto/field-crypto';
+import { gatewayCommand } from './gateway/command';
 import { dryRun, migrate, migrationStatus } from './migrate';
 import { pdpaExportCommand, pdpaPurgeCommand } from './pdpa';
 import { rotateKeysCommand } from './rotate-keys';
@@ -12,7 +13,7 @@ import { replayWebhookCommand, workerCommand } from './worker/worker';
  * (DATABASE_URL on a server, the embedded cluster in the demo) is the caller's business.
  */
 
-export const serverCommands = ['migrate', 'status', 'dry-run', 'rotate-keys', 'worker', 'webhooks', 'pdpa'] as const;
+export const serverCommands = ['migrate', 'status', 'dry-run', 'rotate-keys', 'worker', 'webhooks', 'pdpa', 'gateway'] as const;
 export type ServerCommand = (typeof serverCommands)[number];
 
 export const serverUsage = `  migrate      Apply pending central migrations.
@@ -25,7 +26,10 @@ export const serverUsage = `  migrate      Apply pending central migrations.
       events, notification dispatch (to DIR/outbox/notifications.jsonl, or the console).
   webhooks replay <event-id>   A dead-lettered or failed webhook event back to pending.
   pdpa export <patient-id> --out DIR   Everything held on one patient, as JSON and HTML (audited).
-  pdpa purge [--dry-run]       Retention purge by the per-category periods of the settings.`;
+  pdpa purge [--dry-run]       Retention purge by the per-category periods of the settings.
+  gateway [--port 8443] [--host 127.0.0.1] [--pool-size 10]
+      The central gateway: the central contract over HTTP (loopback unless --host says otherwise), on one
+      bounded pool of database connections.`;
 
 export function isServerCommand(command: string): command is ServerCommand {
   return (serverCommands as readonly string[]).includes(command);
@@ -40,6 +44,9 @@ export async function runServerCommand(command: ServerCommand, args: string[], d
       provider: { type: 'string' },
       out: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      port: { type: 'string', default: '8443' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'pool-size': { type: 'string', default: '10' },
     },
     strict: true,
     allowPositionals: true,
@@ -65,7 +72,15 @@ export async function runServerCommand(command: ServerCommand, args: string[], d
       }
       if (positionals[0] === 'purge') return pdpaPurgeCommand(databaseUrl, values['dry-run'] ?? false, log);
       throw new Error('Usage: pdpa export <patient-id> --out DIR | pdpa purge [--dry-run]');
+    case 'gateway':
+      return gatewayCommand(databaseUrl, { port: whole(values.port, '--port'), host: values.host ?? '127.0.0.1', poolSize: whole(values['pool-size'], '--pool-size', 1) }, log);
   }
+}
+
+function whole(value: string | undefined, option: string, min = 0): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${option} must be a whole number of at least ${min}, not "${value}".`);
+  return n;
 }
 
 async function migrationCommand(command: 'migrate' | 'status' | 'dry-run', url: string): Promise<void> {

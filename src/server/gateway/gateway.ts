@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import type pg from 'pg';
+import { createPool, type PoolOptions } from './db';
+import { GatewayError, errorBody, fromDatabase } from './errors';
+import { registerRoutes } from './routes';
+
+/*
+ * The central gateway (DESIGN §1): the only network door to the centre. Part 1 of issue 9 serves the central
+ * contract over plain HTTP on loopback; station enrolment, TLS and the live channel come next.
+ */
+
+export interface GatewayOptions extends PoolOptions {
+  log: (line: string) => void;
+  /** Largest request body accepted, in bytes: a push of 200 entries fits well inside the default 1 MiB. */
+  bodyLimit?: number;
+}
+
+export interface Gateway {
+  /** Defaults to loopback: exposing the gateway on a network is a deliberate choice (and needs TLS, part 2). */
+  listen(port: number, host?: string): Promise<{ url: string; port: number }>;
+  close(): Promise<void>;
+  /** The gateway's own pool, for health checks and for tests that prove what its database role cannot do. */
+  readonly pool: pg.Pool;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const pool = createPool(options);
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // Each request's id is its correlation id: sent with every error and logged beside the internal cause.
+    genReqId: () => randomUUID(),
+  });
+  const logInternal = (correlationId: string, error: unknown) => {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    options.log(`gateway ${correlationId}: ${String(code ?? 'ERROR')} ${String(message ?? error)}`);
+  };
+
+  app.setErrorHandler((error, request, reply) => {
+    let failure: GatewayError;
+    const { statusCode, code } = error as { statusCode?: number; code?: string };
+    if (error instanceof GatewayError) failure = error;
+    else if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 && code?.startsWith('FST_')) {
+      // Fastify's own refusals (body too large, not JSON): their messages describe the request, not our internals.
+      failure = new GatewayError(statusCode, code, plainFastifyMessage(code, String((error as { message?: unknown }).message)));
+    } else {
+      const mapped = fromDatabase(error);
+      failure = mapped.failure;
+      if (mapped.internal) logInternal(request.id, error);
+    }
+    void reply.status(failure.status).send(errorBody(failure, request.id));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send(errorBody(new GatewayError(404, 'NOT_FOUND', `There is no ${request.method} ${request.url} in the central contract.`), request.id));
+  });
+  registerRoutes(app, pool, logInternal);
+
+  return {
+    pool,
+    async listen(port, host = '127.0.0.1') {
+      await app.listen({ port, host });
+      const address = app.server.address();
+      const bound = typeof address === 'object' && address ? address.port : port;
+      return { url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`, port: bound };
+    },
+    async close() {
+      await app.close();
+      await pool.end();
+    },
+  };
+}
+
+function plainFastifyMessage(code: string, message: string): string {
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'body: the request is larger than the gateway accepts.';
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'body: send JSON (Content-Type: application/json).';
+  return `body: ${message}`;
+}

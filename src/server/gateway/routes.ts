@@ -1,0 +1,118 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import type { z } from 'zod';
+import {
+  callRequestSchema,
+  centralRoutes,
+  digestsRequestSchema,
+  initialPageRequestSchema,
+  initialPlanRequestSchema,
+  partitionRequestSchema,
+  pullRequestSchema,
+  pushRequestSchema,
+  sessionTokenSchema,
+  signInRequestSchema,
+} from '../../shared/central-contract';
+import { callProcedure, withSession } from './db';
+import { GatewayError } from './errors';
+import { pushBatch } from './push';
+import { digests, planInitialLoad, pullFeed, readPage, readPartition } from './sync-reads';
+
+/*
+ * The contract's routes. Every body is parsed with its zod schema before anything reaches the database, and every
+ * query runs inside withSession, so row-level security binds each one to the caller's verified session.
+ */
+
+/** Parses a body or answers 400 naming the first field that is wrong. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const parsed = schema.safeParse(body ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.length ? issue.path.join('.') : 'body';
+  throw new GatewayError(400, 'INVALID_REQUEST', `${field}: ${issue.message}`);
+}
+
+/** The staff session from `Authorization: Bearer <token>`; its validity is the centre's to decide. */
+function bearer(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (!header) throw new GatewayError(401, 'NO_SESSION', 'Please sign in first.', 'unauthenticated');
+  const match = /^Bearer (\S+)$/.exec(header);
+  if (!match || !sessionTokenSchema.safeParse(match[1]).success) {
+    throw new GatewayError(401, 'GC401', 'Your session is not valid. Please sign in again.', 'unauthenticated');
+  }
+  return match[1]!;
+}
+
+/** Where internal failures go: logged with the correlation id the station was given, never sent to it. */
+export type InternalLog = (correlationId: string, error: unknown) => void;
+
+export function registerRoutes(app: FastifyInstance, pool: pg.Pool, logInternal: InternalLog): void {
+  const r = centralRoutes;
+
+  // The protocol check comes before sign-in, so it needs no session; sync.protocol() reveals nothing of a clinic.
+  app.get(r.protocol.path, async () => {
+    const { rows } = await pool.query<{ answer: unknown }>('SELECT sync.protocol() AS answer');
+    return rows[0]!.answer;
+  });
+
+  app.post(r.signIn.path, async (request) => {
+    const body = parseBody(signInRequestSchema, request.body);
+    const { rows } = await pool.query<{ result: unknown }>('SELECT clinic.sign_in($1, $2, $3, $4, $5) AS result', [
+      body.clinicCode,
+      body.username,
+      body.password,
+      body.stationCode,
+      body.stationRole,
+    ]);
+    return rows[0]!.result;
+  });
+
+  app.post(r.signOut.path, async (request) => {
+    await withSession(pool, { token: bearer(request) }, (client) => client.query('SELECT clinic.current_session()'));
+    return { revokedAtCentre: false };
+  });
+
+  app.post(r.call.path, async (request) => {
+    const token = bearer(request);
+    const body = parseBody(callRequestSchema, request.body);
+    const result = await withSession(pool, { token, requestId: body.requestKey }, (client) =>
+      callProcedure(client, body.procedure, body.requestKey, body.args),
+    );
+    return { result };
+  });
+
+  app.post(r.push.path, async (request) => {
+    const body = parseBody(pushRequestSchema, request.body);
+    return { answers: await pushBatch(pool, body.entries, (error, requestKey) => logInternal(`${request.id}/${requestKey}`, error)) };
+  });
+
+  app.post(r.initialPlan.path, async (request) => {
+    const token = bearer(request);
+    const body = parseBody(initialPlanRequestSchema, request.body);
+    return withSession(pool, { token }, (client) => planInitialLoad(client, body.tables));
+  });
+
+  app.post(r.initialPage.path, async (request) => {
+    const token = bearer(request);
+    const body = parseBody(initialPageRequestSchema, request.body);
+    return { rows: await withSession(pool, { token }, (client) => readPage(client, body)) };
+  });
+
+  app.post(r.pull.path, async (request) => {
+    const token = bearer(request);
+    const body = parseBody(pullRequestSchema, request.body);
+    return withSession(pool, { token }, (client) => pullFeed(client, body));
+  });
+
+  app.post(r.digests.path, async (request) => {
+    const token = bearer(request);
+    const body = parseBody(digestsRequestSchema, request.body);
+    return { tables: await withSession(pool, { token }, (client) => digests(client, body.tables)) };
+  });
+
+  app.post(r.partition.path, async (request) => {
+    const token = bearer(request);
+    const body = parseBody(partitionRequestSchema, request.body);
+    return { rows: await withSession(pool, { token }, (client) => readPartition(client, body)) };
+  });
+}

@@ -1,0 +1,211 @@
+import { z } from 'zod';
+
+/*
+ * The central contract: what a station and the gateway (src/server/gateway) say to each other over HTTP.
+ * Both sides parse with these schemas — the gateway every request body, the station every answer — so neither
+ * trusts the other's shapes (DESIGN §2 "one contract per boundary"). Paths are versioned: a breaking change gets
+ * /v2/ beside /v1/ so stations on the old app keep syncing while they are upgraded.
+ */
+
+export const CENTRAL_API_VERSION = 'v1';
+
+/** A staff session token as clinic.sign_in issues it: 32 random bytes in hex. */
+export const sessionTokenSchema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a session token (64 hex digits)');
+
+/** Table and column names are identifiers the gateway quotes into SQL, so only plain lower-case names pass. */
+const identifier = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lower-case table or column name');
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * What a refusal means for the caller, as src/sync/central.ts classifies it today: transient → keep the work and
+ * retry with backoff; unauthenticated → keep the work and ask for sign-in; permanent → show it, never retry.
+ */
+export const failureKindSchema = z.enum(['transient', 'permanent', 'unauthenticated']);
+export type CentralFailureKind = z.infer<typeof failureKindSchema>;
+
+/**
+ * Every non-2xx answer. `code` is the centre's SQLSTATE for its own refusals (GC4xx, with their plain message) or
+ * one of the gateway's codes; internal failures never carry the database's message, only `correlationId`, under
+ * which the gateway logged it.
+ */
+export const errorBodySchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  kind: failureKindSchema,
+  correlationId: z.string(),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Protocol and session
+// ---------------------------------------------------------------------------------------------------------------
+
+/** GET /v1/protocol — sync.protocol() as the centre answers it; the station refuses to sync on a mismatch. */
+export const protocolResponseSchema = z.object({ protocol: z.number().int(), min_station_protocol: z.number().int() });
+
+/** POST /v1/session/sign-in */
+export const signInRequestSchema = z.object({
+  clinicCode: z.string().min(1).max(40),
+  username: z.string().min(1).max(100),
+  password: z.string().min(1).max(200),
+  stationCode: z.string().min(1).max(40),
+  stationRole: z.enum(['reception', 'consult', 'display']),
+});
+export type SignInRequest = z.infer<typeof signInRequestSchema>;
+
+/** clinic.sign_in's answer as it is: the station maps it to its own Session. */
+export const signInResponseSchema = z.object({
+  token: sessionTokenSchema,
+  expires_at: z.string(),
+  user: z.object({ id: z.uuid(), username: z.string(), full_name: z.string(), role: z.string() }),
+  doctor: z.object({ id: z.uuid(), full_name: z.string(), mcr_number: z.string() }).nullable(),
+  clinic: z.object({ id: z.uuid(), code: z.string(), name: z.string() }),
+  station: z.object({
+    id: z.uuid(),
+    code: z.string(),
+    role: z.string(),
+    desk_letter: z.string().nullable(),
+    room_id: z.uuid().nullable(),
+  }),
+});
+export type SignInResponse = z.infer<typeof signInResponseSchema>;
+
+/**
+ * POST /v1/session/sign-out (Bearer). The centre has no procedure that revokes a session yet, so the gateway only
+ * checks that the session is valid and says honestly that it was not revoked; the token expires on its own.
+ */
+export const signOutResponseSchema = z.object({ revokedAtCentre: z.literal(false) });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Procedures and push
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The procedures stations call (clinic.<name>(request_key, args)); anything else is refused before the database. */
+export const stationProcedures = [
+  'register_patient',
+  'issue_ticket',
+  'call_next',
+  'call_ticket',
+  'recall_ticket',
+  'skip_ticket',
+  'no_show_ticket',
+  'complete_ticket',
+  'set_setting',
+] as const;
+export const procedureSchema = z.enum(stationProcedures);
+
+const procedureCall = {
+  procedure: procedureSchema,
+  /** Makes the call idempotent at the centre: the same key answers the first result again. */
+  requestKey: z.uuid(),
+  args: z.record(z.string(), z.unknown()),
+};
+
+/** POST /v1/call (Bearer) */
+export const callRequestSchema = z.object(procedureCall);
+export type CallRequest = z.infer<typeof callRequestSchema>;
+export const callResponseSchema = z.object({ result: z.unknown() });
+
+export const MAX_PUSH_ENTRIES = 200;
+
+/** POST /v1/push — no Bearer: each entry carries the session of the person who did the work, offline or not. */
+export const pushRequestSchema = z.object({
+  entries: z
+    .array(z.object({ ...procedureCall, sessionToken: sessionTokenSchema }))
+    .min(1)
+    .max(MAX_PUSH_ENTRIES),
+});
+export type PushRequest = z.infer<typeof pushRequestSchema>;
+
+export const pushAnswerSchema = z.discriminatedUnion('ok', [
+  z.object({ requestKey: z.uuid(), ok: z.literal(true), result: z.unknown() }),
+  z.object({
+    requestKey: z.uuid(),
+    ok: z.literal(false),
+    error: z.object({ kind: failureKindSchema, code: z.string(), message: z.string() }),
+  }),
+]);
+/** One answer per entry, in the entries' order. */
+export const pushResponseSchema = z.object({ answers: z.array(pushAnswerSchema) });
+export type PushAnswer = z.infer<typeof pushAnswerSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sync reads (all Bearer; the clinic is the session's, never the station's say)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A windowed table's lower bound, computed by the station (src/sync/tables.ts windowStart). */
+export const windowSchema = z.object({
+  column: identifier,
+  kind: z.enum(['date', 'timestamp']),
+  since: z.string().min(1).max(40),
+});
+export type TableWindow = z.infer<typeof windowSchema>;
+
+const tableScope = { table: identifier, window: windowSchema.nullable() };
+
+export const MAX_PAGE_ROWS = 10_000;
+
+/** POST /v1/sync/initial/plan — the horizon first, then the row count of each table to load. */
+export const initialPlanRequestSchema = z.object({ tables: z.array(z.object(tableScope)).min(1).max(50) });
+export const initialPlanResponseSchema = z.object({
+  horizon: z.string(),
+  tables: z.array(z.object({ table: z.string(), total: z.number().int() })),
+});
+
+/** POST /v1/sync/initial/page — rows by id after `afterId`. */
+export const initialPageRequestSchema = z.object({
+  ...tableScope,
+  columns: z.array(identifier).min(1).max(100),
+  afterId: z.uuid().nullable(),
+  limit: z.number().int().min(1).max(MAX_PAGE_ROWS),
+});
+export const rowsResponseSchema = z.object({ rows: z.array(z.record(z.string(), z.unknown())) });
+
+export const feedCursorSchema = z.object({ xid: z.string().regex(/^[0-9]+$/), seq: z.string().regex(/^[0-9]+$/) });
+
+/** POST /v1/sync/pull — sync.pull from the cursor. */
+export const pullRequestSchema = z.object({
+  cursor: feedCursorSchema,
+  tables: z.array(identifier).min(1).max(50),
+  limit: z.number().int().min(1).max(MAX_PAGE_ROWS),
+});
+export const changeSchema = z.object({
+  seq: z.union([z.string(), z.number()]).transform(String),
+  xid: z.string(),
+  table: z.string(),
+  id: z.string(),
+  op: z.enum(['U', 'D']),
+  row: z.record(z.string(), z.unknown()).nullable(),
+});
+export const pullResponseSchema = z.object({ horizon: z.string(), changes: z.array(changeSchema) });
+
+/** POST /v1/sync/digests — count and two sums of sync_seq per id partition (first hex digit of the id). */
+export const digestsRequestSchema = z.object({ tables: z.array(z.object(tableScope)).min(1).max(50) });
+export const partitionDigestSchema = z.object({ partition: z.string(), count: z.number().int(), sum: z.string(), mix: z.string() });
+export const digestsResponseSchema = z.object({
+  tables: z.array(z.object({ table: z.string(), partitions: z.array(partitionDigestSchema) })),
+});
+
+/** POST /v1/sync/partition — every row of one partition, to repair a station's copy. */
+export const partitionRequestSchema = z.object({
+  ...tableScope,
+  columns: z.array(identifier).min(1).max(100),
+  partition: z.string().regex(/^[0-9a-f]$/, 'must be one hex digit'),
+});
+
+/** Every route of the contract: method, path, and the schemas of its body and answer. */
+export const centralRoutes = {
+  protocol: { method: 'GET', path: '/v1/protocol', response: protocolResponseSchema },
+  signIn: { method: 'POST', path: '/v1/session/sign-in', request: signInRequestSchema, response: signInResponseSchema },
+  signOut: { method: 'POST', path: '/v1/session/sign-out', response: signOutResponseSchema },
+  call: { method: 'POST', path: '/v1/call', request: callRequestSchema, response: callResponseSchema },
+  push: { method: 'POST', path: '/v1/push', request: pushRequestSchema, response: pushResponseSchema },
+  initialPlan: { method: 'POST', path: '/v1/sync/initial/plan', request: initialPlanRequestSchema, response: initialPlanResponseSchema },
+  initialPage: { method: 'POST', path: '/v1/sync/initial/page', request: initialPageRequestSchema, response: rowsResponseSchema },
+  pull: { method: 'POST', path: '/v1/sync/pull', request: pullRequestSchema, response: pullResponseSchema },
+  digests: { method: 'POST', path: '/v1/sync/digests', request: digestsRequestSchema, response: digestsResponseSchema },
+  partition: { method: 'POST', path: '/v1/sync/partition', request: partitionRequestSchema, response: rowsResponseSchema },
+} as const;
