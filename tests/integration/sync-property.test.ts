@@ -528,7 +528,9 @@ describe('change feed under concurrent writers (property)', () => {
       `puller with ${name}, no horizon: counterexample after ${result.numRuns} runs, ${result.numShrinks} shrinks:\n` +
         `${JSON.stringify(counterexample)}\n${String(result.errorInstance).split('\n')[0]}`,
     );
-    expect(String(result.errorInstance)).toMatch(/never delivered/);
+    // Which way it breaks first depends on how the writers' commits interleave with the other test
+    // files on the same cluster: a puller without a horizon both skips and re-delivers changes.
+    expect(String(result.errorInstance)).toMatch(/never delivered|delivered more than once/);
   }, 120_000);
 
   test('the property has teeth: a cache that lets the last delivered image win is caught', async () => {
