@@ -85,6 +85,7 @@ const LARGE = { width: 1920, height: 1080 };
 
 const shots: Shot[] = [
   { name: 'signin', fake: { role: 'reception' }, viewport: SMALL },
+  { name: 'signin-1920', fake: { role: 'reception' }, viewport: LARGE },
   {
     name: 'signin-error',
     fake: { role: 'reception' },
@@ -272,16 +273,19 @@ const shots: Shot[] = [
     },
   },
   { name: 'display-empty-1920', fake: { role: 'display', scenario: 'empty' }, viewport: LARGE },
-  {
-    name: 'devices-reception',
+  ...[
+    { name: 'devices-reception', viewport: LARGE },
+    { name: 'devices-reception-1366', viewport: SMALL },
+  ].map(({ name, viewport }): Shot => ({
+    name,
     fake: { role: 'reception', signedIn: true },
-    viewport: LARGE,
+    viewport,
     act: async (page) => {
       await page.getByTestId('devices-open').click();
       await page.getByTestId('print-preview').first().waitFor();
       await page.getByTestId('print-job').first().waitFor();
     },
-  },
+  })),
 ];
 
 /** The registration form empty, checked while typing, refused field by field, and accepted, at one screen size. */
