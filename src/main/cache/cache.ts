@@ -59,6 +59,8 @@ export class Cache implements ChangeSink, OutboxStore {
   readonly q: Kysely<StationSchema>;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly mirrored: Map<string, TableDefinition>;
+  /** Worked out once per table: writeRow runs for every row of a first load. */
+  private readonly columnsOf: Map<string, string[]>;
   private onApplied: (summary: AppliedSummary) => void = () => undefined;
 
   constructor(
@@ -66,6 +68,7 @@ export class Cache implements ChangeSink, OutboxStore {
     readonly tables: readonly TableDefinition[] = stationTables,
   ) {
     this.mirrored = new Map(tables.filter((t) => t.sync).map((t) => [t.name, t]));
+    this.columnsOf = new Map([...this.mirrored.values()].map((t) => [t.name, mirroredColumns(t)]));
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -349,7 +352,7 @@ export class Cache implements ChangeSink, OutboxStore {
   ): boolean {
     const spec = this.mirroredTable(table);
     const values: Record<string, unknown> = {};
-    for (const column of mirroredColumns(spec)) values[column] = toCacheValue(image[column]);
+    for (const column of this.columnsOf.get(table)!) values[column] = toCacheValue(image[column]);
     if (values.sync_seq === null) values.sync_seq = 0;
     values.sync_seq = Number(values.sync_seq);
     spec.sync?.derive?.(values);
