@@ -3,6 +3,7 @@ import { ApiError } from '../../shared/contract';
 import { compareForCall } from '../../shared/queue-order';
 import { charactersPerLine, estimateWaitMinutes, receiptMarkup, ticketMarkup, type ReceiptDocument } from '../../shared/receipt';
 import type { Cache } from '../cache/cache';
+import { asCandidate } from '../queue/candidate';
 import type { StationSchema } from '../schema';
 import { pngBase64, rasterizeLine } from './cjk-raster';
 import type { RenderOptions } from './encoder';
@@ -22,18 +23,10 @@ export function ticketDocument(source: DocumentSource, ticketId: string): { titl
   const ticket = source.cache.get(source.cache.q.selectFrom('queue_tickets').selectAll().where('id', '=', ticketId));
   if (!ticket) throw new ApiError('not_found', 'That ticket is not in today’s queue.');
   const now = source.now().toISOString();
-  const candidate = (t: typeof ticket) => ({
-    ticketNumber: t.ticket_number,
-    priority: t.priority as 0 | 1 | 2,
-    status: t.status as 'waiting',
-    doctorId: t.doctor_id,
-    dueAt: t.due_at,
-    queuedAt: t.queued_at,
-  });
   const waiting = source.cache.all(
     source.cache.q.selectFrom('queue_tickets').selectAll().where('service_date', '=', ticket.service_date).where('status', '=', 'waiting').where('id', '!=', ticket.id),
   );
-  const peopleAhead = waiting.filter((other) => compareForCall(candidate(other), candidate(ticket), now) < 0).length;
+  const peopleAhead = waiting.filter((other) => compareForCall(asCandidate(other), asCandidate(ticket), now) < 0).length;
   const rooms = source.cache.all(source.cache.q.selectFrom('rooms').select('id').where('clinic_id', '=', clinic.id).where('is_active', '=', 1)).length;
   const markup = ticketMarkup({
     ticketId: ticket.id,

@@ -6,6 +6,7 @@ import { formatTicketNumber } from '../../shared/ticket-number';
 import type { AppliedSummary, Cache, Undo } from '../cache/cache';
 import type { ClinicService } from '../clinic/service';
 import type { StationSchema } from '../schema';
+import { asCandidate } from './candidate';
 import { RECEPTION_ROLES, STAFF_ROLES, type SessionService } from '../session/sessions';
 import type { SyncEngine } from '../sync-engine/engine';
 
@@ -16,18 +17,6 @@ const pastTense = { recall: 'recalled', skip: 'skipped', no_show: 'marked no-sho
 
 /** Tables whose changes alter what a queue screen shows. */
 const queueTables = new Set(['queue_tickets', 'queue_calls', 'appointments', 'patients']);
-
-function asCandidate(row: TicketRow) {
-  return {
-    row,
-    ticketNumber: row.ticket_number,
-    priority: row.priority as QueuePriority,
-    status: row.status as Ticket['status'],
-    doctorId: row.doctor_id,
-    dueAt: row.due_at,
-    queuedAt: row.queued_at,
-  };
-}
 
 export interface QueueDeps {
   cache: Cache;
