@@ -10,9 +10,10 @@ export interface StationConfig {
   clinicCode: string;
   /** The consult room this station sits in (consult stations only), e.g. 'R1'. */
   roomCode?: string;
-  centralUrl: string;
-  /** The Postgres role stations act as; null to use the login role as is. */
-  centralRole?: string | null;
+  /** The central gateway's address (https://…): a station holds no database credential. */
+  gatewayUrl: string;
+  /** The CA certificate (PEM) the gateway's certificate must chain to; unset means the system's trust store. */
+  gatewayCa?: string | null;
   crypto: FieldCrypto;
   /** The timer pull that keeps a station correct when a notification is lost. */
   pollIntervalMs?: number;

@@ -50,12 +50,11 @@ export class StationCore {
     const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => this.emit(event, payload);
     this.emitter.setMaxListeners(100);
     this.cache = new Cache(join(config.dataDir, 'cache.sqlite'));
-    this.central = new Central({ url: config.centralUrl, role: config.centralRole });
+    this.central = new Central({ gatewayUrl: config.gatewayUrl, ca: config.gatewayCa ?? null });
     this.clinic = new ClinicService(config, this.cache);
     this.sessions = new SessionService({ code: config.stationCode, role: config.role }, this.cache, this.central, this.clinic, now);
     this.sync = new SyncEngine({
       central: this.central,
-      centralUrl: config.centralUrl,
       cache: this.cache,
       tables: tablesForRole[config.role],
       sessionToken: () => this.sessions.current()?.token ?? null,
@@ -105,10 +104,10 @@ export class StationCore {
 
   /** Resolves the clinic (from the cache when the centre is down), then syncs and listens. */
   async start(): Promise<void> {
-    const clinic = await this.clinic.resolve(this.central);
+    await this.clinic.resolve(this.central);
     this.devices.start();
     this.on('display.called', (call) => void this.devices.showOnBoards(call));
-    await this.sync.start(clinic.id);
+    await this.sync.start();
   }
 
   async stop(): Promise<void> {

@@ -196,6 +196,36 @@ export const partitionRequestSchema = z.object({
   partition: z.string().regex(/^[0-9a-f]$/, 'must be one hex digit'),
 });
 
+// ---------------------------------------------------------------------------------------------------------------
+// Clinic identity and settings
+// ---------------------------------------------------------------------------------------------------------------
+
+/** POST /v1/clinic/by-code — before anyone signs in a station knows only its clinic code; this names it, nothing more. */
+export const clinicByCodeRequestSchema = z.object({ code: z.string().min(1).max(40) });
+export const clinicIdentitySchema = z.object({ id: z.uuid(), code: z.string(), name: z.string() });
+export const clinicByCodeResponseSchema = z.object({ clinic: clinicIdentitySchema.nullable() });
+
+/** GET /v1/settings (Bearer) — clinic.settings_for_station(): the clinic's settings a station works with. */
+export const settingsResponseSchema = z.object({ settings: z.record(z.string(), z.unknown()) });
+
+// ---------------------------------------------------------------------------------------------------------------
+// The live channel
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * GET /v1/live (WebSocket, Bearer, `?tables=a,b`) — the gateway pushes the clinic's new feed changes, the rows
+ * themselves. A message covers every change after `from` up to `to`, so a station whose cursor is at or past `from`
+ * applies what it has not seen and moves to `to`; one behind `from` pulls the gap over HTTP first.
+ */
+export const liveMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), cursor: feedCursorSchema }),
+  z.object({ type: z.literal('changes'), from: feedCursorSchema, to: feedCursorSchema, changes: z.array(changeSchema) }),
+]);
+export type LiveMessage = z.infer<typeof liveMessageSchema>;
+
+/** Close codes of the live channel: the station signs in again on 4401 and stops retrying on 4403. */
+export const LIVE_CLOSE = { unauthenticated: 4401, forbidden: 4403, badRequest: 4400 } as const;
+
 /** Every route of the contract: method, path, and the schemas of its body and answer. */
 export const centralRoutes = {
   protocol: { method: 'GET', path: '/v1/protocol', response: protocolResponseSchema },
@@ -208,4 +238,7 @@ export const centralRoutes = {
   pull: { method: 'POST', path: '/v1/sync/pull', request: pullRequestSchema, response: pullResponseSchema },
   digests: { method: 'POST', path: '/v1/sync/digests', request: digestsRequestSchema, response: digestsResponseSchema },
   partition: { method: 'POST', path: '/v1/sync/partition', request: partitionRequestSchema, response: rowsResponseSchema },
+  clinicByCode: { method: 'POST', path: '/v1/clinic/by-code', request: clinicByCodeRequestSchema, response: clinicByCodeResponseSchema },
+  settings: { method: 'GET', path: '/v1/settings', response: settingsResponseSchema },
+  live: { method: 'GET', path: '/v1/live', response: liveMessageSchema },
 } as const;

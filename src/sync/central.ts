@@ -1,26 +1,38 @@
-import pg from 'pg';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Agent, request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import {
+  callRequestSchema,
+  centralRoutes,
+  errorBodySchema,
+  type PushAnswer,
+  type PushRequest,
+  type SignInRequest,
+  type SignInResponse,
+  type TableWindow,
+} from '../shared/central-contract';
+import { signRequest, type StationKey } from './station-key';
 
 /**
- * The station's connection to the central Postgres. Stations act as the `clinic_station` role:
- * they read under grants (RLS comes with the hardening issue) and write only through procedures.
+ * The station's connection to the centre: the gateway's central contract over HTTPS (src/shared/central-contract.ts).
+ * A station holds no database credential; it holds the gateway's address, the CA it pins and its enrolled key.
+ * Every answer is parsed with the contract's schema before the station believes it.
  */
 
 /** What a failed central call means for the caller. */
 export type FailureKind =
-  /** Network down, server restarting, lock timeout: try again later, keep the work. */
+  /** Network down, gateway or database restarting, lock timeout: try again later, keep the work. */
   | 'transient'
   /** The session is missing or expired: keep the work, ask the person to sign in again. */
   | 'unauthenticated'
   /** The centre refused the request for good (validation, conflict): tell the person, do not retry. */
   | 'permanent'
-  /** This app and the centre speak different sync protocols: stop syncing until one is upgraded. */
+  /** This app and the centre speak different protocols: stop syncing until one is upgraded. */
   | 'incompatible';
 
 export class CentralError extends Error {
   constructor(
     readonly kind: FailureKind,
-    /** SQLSTATE from Postgres, or the Node error code for network failures. */
+    /** The centre's code (SQLSTATE GC4xx or a gateway code), or the network failure's. */
     readonly code: string,
     message: string,
   ) {
@@ -29,151 +41,165 @@ export class CentralError extends Error {
   }
 }
 
-const TRANSIENT_SQLSTATE_CLASSES = ['08', '53', '57', '58', '40'];
-
+/** Anything thrown while talking to the centre, as a CentralError: what is not the centre's answer is the network's. */
 export function classifyFailure(error: unknown): CentralError {
   if (error instanceof CentralError) return error;
-  const err = error as { code?: unknown; message?: unknown };
-  const code = typeof err.code === 'string' ? err.code : '';
-  const message = typeof err.message === 'string' ? err.message : String(error);
-  const isSqlState = /^[0-9A-Z]{5}$/.test(code);
-  if (!isSqlState) return new CentralError('transient', code || 'NETWORK', `Central database unreachable: ${message}`);
-  if (code === 'GC401') return new CentralError('unauthenticated', code, message);
-  if (TRANSIENT_SQLSTATE_CLASSES.includes(code.slice(0, 2))) return new CentralError('transient', code, message);
-  if (code === '55P03') return new CentralError('transient', code, message);
-  return new CentralError('permanent', code, message);
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : String(error);
+  return new CentralError('transient', typeof code === 'string' && code ? code : 'NETWORK', `The central gateway is unreachable: ${text}`);
 }
-
-const DATE_OID = 1082;
-
-/**
- * A calendar date (a birthday, a clinic day) stays the string Postgres sent: turning it into a
- * JavaScript Date would pin it to a midnight in some time zone and shift it a day elsewhere.
- */
-const typeParser = ((oid: number, format?: 'text' | 'binary') =>
-  oid === DATE_OID ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser;
 
 export interface CentralOptions {
-  url: string;
-  /** The role stations act as; the connecting user must be a member of it. */
-  role?: string | null;
-  /** How long to wait for a connection before calling the centre unreachable. */
+  /** The gateway's base address, e.g. https://central.example.sg:8443. */
+  gatewayUrl: string;
+  /** The CA certificate (PEM) the gateway's certificate must chain to; unset means the system's trust store. */
+  ca?: string | null;
+  /** The station's enrolled key: every request is signed with it. */
+  key?: () => StationKey | null;
   connectTimeoutMs?: number;
-  queryTimeoutMs?: number;
-  maxConnections?: number;
+  requestTimeoutMs?: number;
 }
 
-/** The central tables stations read directly (everything else comes through the change feed). */
-export interface CentralSchema {
-  'clinic.clinics': { id: string; code: string; name: string; address: string | null; gst_reg_no: string | null };
-  'clinic.queue_tickets': { clinic_id: string; service_date: string; desk_letter: string; desk_seq: number };
+export type SignInResult = SignInResponse;
+export type Row = Record<string, unknown>;
+export interface TableScope {
+  table: string;
+  window: TableWindow | null;
 }
 
-/** What clinic.sign_in answers: the session token and who, where and for which clinic it is. */
-export interface SignInResult {
-  token: string;
-  expires_at: string;
-  user: { id: string; username: string; full_name: string; role: string };
-  doctor: { id: string; full_name: string; mcr_number: string } | null;
-  clinic: { id: string; code: string; name: string };
-  station: { id: string; code: string; role: string; desk_letter: string | null; room_id: string | null };
-}
-
-export interface SessionContext {
-  token: string | null;
-  requestId?: string;
-}
+type Route = (typeof centralRoutes)[keyof typeof centralRoutes];
 
 export class Central {
-  readonly pool: pg.Pool;
-  readonly db: Kysely<CentralSchema>;
+  private readonly dispatcher: Agent;
+  private readonly base: URL;
   private closed = false;
 
   constructor(readonly options: CentralOptions) {
-    const role = options.role === undefined ? 'clinic_station' : options.role;
-    this.pool = new pg.Pool({
-      connectionString: options.url,
-      max: options.maxConnections ?? 4,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
-      query_timeout: options.queryTimeoutMs ?? 15_000,
-      idleTimeoutMillis: 30_000,
-      application_name: 'gabriel-station',
-      types: { getTypeParser: typeParser },
-      // Set as a startup parameter rather than a later SET ROLE so a missing role fails the
-      // connection instead of silently leaving the station with the login user's privileges.
-      ...(role ? { options: `-c role=${role}` } : {}),
+    this.base = new URL(options.gatewayUrl);
+    if (this.base.protocol !== 'https:' && this.base.protocol !== 'http:') {
+      throw new Error(`The gateway address must be https://…, not ${options.gatewayUrl}.`);
+    }
+    const timeout = options.requestTimeoutMs ?? 15_000;
+    this.dispatcher = new Agent({
+      connect: { timeout: options.connectTimeoutMs ?? 3000, ...(options.ca ? { ca: options.ca } : {}) },
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      keepAliveTimeout: 30_000,
     });
-    // A client whose server went away emits 'error' (the pool re-emits it for idle clients); its
-    // pending query rejects anyway, and without listeners Node would crash the station.
-    this.pool.on('error', () => undefined);
-    this.pool.on('connect', (client) => client.on('error', () => undefined));
-    this.db = new Kysely({ dialect: new PostgresDialect({ pool: this.pool }) });
   }
 
-  /**
-   * Runs `work` in one transaction on one checked-out client with the session context set, as
-   * DESIGN §3 requires: procedures read the verified session from these settings.
-   */
-  async withSession<T>(context: SessionContext, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw classifyFailure(error);
-    }
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      await client.query(
-        "SELECT set_config('app.session_token', $1, true), set_config('app.request_id', $2, true)",
-        [context.token ?? '', context.requestId ?? ''],
-      );
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
-      throw classifyFailure(error);
-    } finally {
-      client.release(broken);
-    }
+  /** The live channel's address (wss:// beside https://). */
+  liveUrl(): string {
+    const url = new URL(centralRoutes.live.path, this.base);
+    url.protocol = this.base.protocol === 'https:' ? 'wss:' : 'ws:';
+    return url.toString();
   }
 
-  /** Calls one station procedure (`clinic.<name>(request_key, args)`), idempotent by its key. */
+  /** Headers that authenticate a request of `method` to `path` with exactly `body`. */
+  signedHeaders(method: string, path: string, body: string): Record<string, string> {
+    const key = this.options.key?.();
+    return key ? signRequest(key, method, path, body) : {};
+  }
+
+  protocol() {
+    return this.send(centralRoutes.protocol, undefined, null);
+  }
+
+  signIn(body: SignInRequest): Promise<SignInResult> {
+    return this.send(centralRoutes.signIn, body, null);
+  }
+
+  signOut(token: string) {
+    return this.send(centralRoutes.signOut, undefined, token);
+  }
+
+  clinicByCode(code: string) {
+    return this.send(centralRoutes.clinicByCode, { code }, null);
+  }
+
+  settings(token: string): Promise<Record<string, unknown>> {
+    return this.send(centralRoutes.settings, undefined, token).then((answer) => answer.settings);
+  }
+
+  /** One station procedure (`clinic.<name>(request_key, args)`), idempotent by its key. */
   async callProcedure<T = unknown>(procedure: string, requestKey: string, args: unknown, token: string | null): Promise<T> {
-    if (!/^[a-z_]+$/.test(procedure)) throw new CentralError('permanent', 'GC400', `Unknown procedure ${procedure}`);
-    return this.withSession({ token, requestId: requestKey }, async (client) => {
-      const { rows } = await client.query(`SELECT clinic.${procedure}($1::uuid, $2::jsonb) AS result`, [
-        requestKey,
-        JSON.stringify(args),
-      ]);
-      return rows[0].result as T;
-    });
+    const body = callRequestSchema.safeParse({ procedure, requestKey, args });
+    if (!body.success) throw new CentralError('permanent', 'GC400', `The centre has no procedure ${procedure} for stations, or its arguments are not an object.`);
+    const answer = await this.send(centralRoutes.call, body.data, token);
+    return answer.result as T;
   }
 
-  /** A read that needs no session (reference data, change feed). */
-  async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+  /** Outbox entries in one round trip, each answered on its own, in order. */
+  async push(entries: PushRequest['entries']): Promise<PushAnswer[]> {
+    const { answers } = await this.send(centralRoutes.push, { entries }, null);
+    const inOrder = answers.length === entries.length && answers.every((answer, i) => answer.requestKey === entries[i]!.requestKey);
+    if (!inOrder) throw new CentralError('incompatible', 'BAD_ANSWER', 'The gateway answered a push with answers that do not match its entries.');
+    return answers;
+  }
+
+  initialPlan(tables: TableScope[], token: string) {
+    return this.send(centralRoutes.initialPlan, { tables }, token);
+  }
+
+  async initialPage(scope: TableScope & { columns: string[]; afterId: string | null; limit: number }, token: string): Promise<Row[]> {
+    return (await this.send(centralRoutes.initialPage, scope, token)).rows;
+  }
+
+  pull(cursor: { xid: string; seq: string }, tables: string[], limit: number, token: string) {
+    return this.send(centralRoutes.pull, { cursor, tables, limit }, token);
+  }
+
+  async digests(tables: TableScope[], token: string) {
+    return (await this.send(centralRoutes.digests, { tables }, token)).tables;
+  }
+
+  async partition(scope: TableScope & { columns: string[]; partition: string }, token: string): Promise<Row[]> {
+    return (await this.send(centralRoutes.partition, scope, token)).rows;
+  }
+
+  private async send<R extends Route>(route: R, body: unknown, token: string | null): Promise<z.infer<R['response']>> {
+    if (this.closed) throw new CentralError('transient', 'CLOSED', 'This station is shutting down.');
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const headers: Record<string, string> = { ...this.signedHeaders(route.method, route.path, text) };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (token) headers.authorization = `Bearer ${token}`;
+    let response: Dispatcher.ResponseData;
     try {
-      const result = await this.pool.query<R>(text, values);
-      return result.rows;
+      response = await request(new URL(route.path, this.base), {
+        method: route.method,
+        headers,
+        body: body === undefined ? undefined : text,
+        dispatcher: this.dispatcher,
+      });
     } catch (error) {
       throw classifyFailure(error);
     }
+    let json: unknown;
+    try {
+      json = await response.body.json();
+    } catch (error) {
+      if (response.statusCode >= 500) throw new CentralError('transient', `HTTP_${response.statusCode}`, 'The central gateway is not answering properly. Try again shortly.');
+      throw classifyFailure(error);
+    }
+    if (response.statusCode >= 400) throw this.refusal(response.statusCode, json);
+    const parsed = route.response.safeParse(json);
+    if (!parsed.success) {
+      throw new CentralError('incompatible', 'BAD_ANSWER', `The gateway's answer to ${route.path} is not what this app understands; update the app or the gateway.`);
+    }
+    return parsed.data as z.infer<R['response']>;
   }
 
-  async ping(): Promise<void> {
-    await this.query('SELECT 1');
+  private refusal(status: number, json: unknown): CentralError {
+    const body = errorBodySchema.safeParse(json);
+    if (body.success) return new CentralError(body.data.kind, body.data.code, body.data.message);
+    if (status === 404) return new CentralError('incompatible', 'HTTP_404', 'The gateway does not know this request: it is older or newer than this app.');
+    if (status >= 500) return new CentralError('transient', `HTTP_${status}`, 'The central gateway is not answering properly. Try again shortly.');
+    return new CentralError('permanent', `HTTP_${status}`, `The central gateway refused the request (HTTP ${status}).`);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.db.destroy().catch(() => undefined);
+    await this.dispatcher.close().catch(() => undefined);
   }
 }
-
-export { sql };

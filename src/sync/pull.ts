@@ -1,6 +1,4 @@
-import type pg from 'pg';
-import type { Central } from './central';
-import { CentralError, classifyFailure } from './central';
+import { CentralError, type Central, type TableScope } from './central';
 import { windowStart, type SyncedTable } from './tables';
 
 /**
@@ -95,10 +93,9 @@ export class Puller {
 
   constructor(
     private readonly central: Central,
-    private readonly clinicId: string,
     private readonly tables: readonly SyncedTable[],
     private readonly sink: ChangeSink,
-    /** Reads carry the signed-in session too, so the centre's row-level security scopes them. */
+    /** Reads carry the signed-in session: the centre scopes them to its clinic and role (row-level security). */
     private readonly sessionToken: () => string | null,
     private readonly options: PullerOptions = {},
   ) {
@@ -112,17 +109,7 @@ export class Puller {
    * pulled until the mismatch is fixed, so neither side misreads the other's rows.
    */
   async handshake(): Promise<void> {
-    let answer: { protocol: number; min_station_protocol: number };
-    try {
-      const rows = await this.central.query<{ answer: typeof answer }>('SELECT sync.protocol() AS answer');
-      answer = rows[0]!.answer;
-    } catch (error) {
-      const failure = classifyFailure(error);
-      if (failure.code === '42883' || failure.code === '3F000') {
-        throw new CentralError('incompatible', failure.code, olderCentreMessage);
-      }
-      throw failure;
-    }
+    const answer = await this.central.protocol();
     if (answer.min_station_protocol > STATION_PROTOCOL) {
       throw new CentralError(
         'incompatible',
@@ -145,21 +132,35 @@ export class Puller {
 
   async pull(): Promise<PullOutcome> {
     const cursor = this.sink.readCursor();
+    const token = this.sessionToken();
     // Under row-level security a load without a session reads nothing, and that empty snapshot would stand.
-    if (!cursor && !this.sessionToken()) return { kind: 'deferred' };
-    if (!cursor) return this.initialLoad();
-    return this.incremental(cursor);
+    if (!token) return { kind: 'deferred' };
+    if (!cursor) return this.initialLoad(token);
+    return this.incremental(cursor, token);
   }
 
-  private async initialLoad(): Promise<PullOutcome> {
+  /** The tables this station mirrors, and the live channel's query for them. */
+  tableNames(): string[] {
+    return this.tables.map((t) => t.name);
+  }
+
+  private async initialLoad(token: string): Promise<PullOutcome> {
     let progress = this.sink.readInitialSync();
     const resumed = progress !== null;
-    if (!progress) progress = await this.planInitialLoad();
+    if (!progress) progress = await this.planInitialLoad(token);
     else progress = { ...progress, resumedAt: progress.tables.reduce((n, t) => n + t.loaded, 0) };
     const total = progress.tables.reduce((n, t) => n + t.total, 0);
     for (const entry of progress.tables) {
       while (!entry.done) {
-        const rows = await this.readPage(entry.table, progress.windows[entry.table] ?? null, entry.afterId);
+        const rows = await this.central.initialPage(
+          {
+            ...this.scope(entry.table, progress.windows[entry.table] ?? null),
+            columns: [...this.spec(entry.table).columns],
+            afterId: entry.afterId,
+            limit: this.pageSize,
+          },
+          token,
+        );
         const last = rows[rows.length - 1];
         entry.loaded += rows.length;
         entry.afterId = last ? String(last.id) : entry.afterId;
@@ -173,8 +174,8 @@ export class Puller {
     return { kind: 'initial', rows: progress.tables.reduce((n, t) => n + t.loaded, 0), resumed };
   }
 
-  /** Takes the horizon first: every change committed after it will be replayed from the feed. */
-  private async planInitialLoad(): Promise<InitialSync> {
+  /** The centre takes the horizon first: every change committed after it will be replayed from the feed. */
+  private async planInitialLoad(token: string): Promise<InitialSync> {
     const now = this.now();
     const ordered = [...this.tables].sort((a, b) => Number(!!b.urgent) - Number(!!a.urgent)).map((t) => t.name);
     const windows: WindowBounds = {};
@@ -182,18 +183,18 @@ export class Puller {
       const window = this.spec(name).window;
       if (window) windows[name] = windowStart(window.kind, now);
     }
-    return this.central.withSession({ token: this.sessionToken() }, async (client) => {
-      // A session the centre no longer honours fails here (GC401) rather than planning an empty load.
-      await client.query('SELECT clinic.current_session()');
-      const horizon = await client.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin');
-      const tables: InitialSync['tables'] = [];
-      for (const name of ordered) {
-        const { where, params } = this.scope(name, windows[name] ?? null);
-        const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM clinic.${name} WHERE ${where}`, params);
-        tables.push({ table: name, afterId: null, loaded: 0, total: rows[0]!.n, done: false });
-      }
-      return { horizon: horizon.rows[0]!.xmin, windows, tables, resumedAt: null };
-    });
+    const plan = await this.central.initialPlan(
+      ordered.map((name) => this.scope(name, windows[name] ?? null)),
+      token,
+    );
+    const tables = ordered.map((table) => ({
+      table,
+      afterId: null,
+      loaded: 0,
+      total: plan.tables.find((t) => t.table === table)?.total ?? 0,
+      done: false,
+    }));
+    return { horizon: plan.horizon, windows, tables, resumedAt: null };
   }
 
   private spec(table: string): SyncedTable {
@@ -202,43 +203,16 @@ export class Puller {
     return spec;
   }
 
-  private scope(table: string, since: string | null): { where: string; params: unknown[] } {
-    const spec = this.spec(table);
-    const params: unknown[] = [this.clinicId];
-    let where = table === 'clinics' ? 'id = $1' : 'clinic_id = $1';
-    if (spec.window && since) {
-      params.push(since);
-      where += ` AND "${spec.window.column}" >= $${params.length}::${spec.window.kind === 'date' ? 'date' : 'timestamptz'}`;
-    }
-    return { where, params };
+  private scope(table: string, since: string | null): TableScope {
+    const window = this.spec(table).window;
+    return { table, window: window && since ? { column: window.column, kind: window.kind, since } : null };
   }
 
-  private async readPage(table: string, since: string | null, afterId: string | null): Promise<Row[]> {
-    const columns = this.spec(table).columns.map((c) => `"${c}"`).join(', ');
-    const { where, params } = this.scope(table, since);
-    if (afterId) params.push(afterId);
-    const after = afterId ? ` AND id > $${params.length}::uuid` : '';
-    params.push(this.pageSize);
-    const { rows } = await this.central.withSession({ token: this.sessionToken() }, (client) =>
-      client.query<Row>(`SELECT ${columns} FROM clinic.${table} WHERE ${where}${after} ORDER BY id LIMIT $${params.length}`, params),
-    );
-    return rows;
-  }
-
-  private async incremental(start: FeedCursor): Promise<PullOutcome> {
+  private async incremental(start: FeedCursor, token: string): Promise<PullOutcome> {
     let cursor = start;
     let total = 0;
     for (;;) {
-      const { rows } = await this.central.withSession({ token: this.sessionToken() }, (client) =>
-        client.query<{ result: { changes: Change[] } }>('SELECT sync.pull($1::uuid, $2::xid8, $3::bigint, $4::text[], $5::int) AS result', [
-          this.clinicId,
-          cursor.xid,
-          cursor.seq,
-          this.tables.map((t) => t.name),
-          this.batchSize,
-        ]),
-      );
-      const changes = rows[0]!.result.changes;
+      const { changes } = await this.central.pull(cursor, this.tableNames(), this.batchSize, token);
       if (changes.length === 0) return { kind: 'incremental', changes: total };
       const last = changes[changes.length - 1]!;
       const next = { xid: String(last.xid), seq: String(last.seq) };
@@ -250,20 +224,33 @@ export class Puller {
   }
 
   /**
+   * Changes the live channel pushed: those after the cursor are applied and the cursor moves to `to`. Returns false
+   * when they cannot be (a gap before `from`, or local writes waiting): the caller pulls instead.
+   */
+  applyLive(from: FeedCursor, to: FeedCursor, changes: Change[]): boolean {
+    const cursor = this.sink.readCursor();
+    if (!cursor || compareCursors(cursor, from) < 0) return false;
+    if (compareCursors(cursor, to) >= 0) return true;
+    const unseen = changes.filter((change) => compareCursors({ xid: String(change.xid), seq: String(change.seq) }, cursor) > 0);
+    return this.sink.applyChanges(unseen, to);
+  }
+
+  /**
    * Compares every table partition's digest with the centre's and repairs only the partitions that
    * differ. A partition can differ for a moment because the centre moved on since the last pull, so
    * a difference is confirmed after pulling again before anything is rewritten.
    */
   async verify(): Promise<{ partitions: number; repaired: { table: string; partition: string; rows: number }[] }> {
-    if (!this.sink.readCursor()) return { partitions: 0, repaired: [] };
-    let suspects = await this.diverged(this.tables.map((t) => t.name));
+    const token = this.sessionToken();
+    if (!this.sink.readCursor() || !token) return { partitions: 0, repaired: [] };
+    let suspects = await this.diverged(this.tableNames(), token);
     if (suspects.length === 0) return { partitions: this.tables.length * 16, repaired: [] };
     const pulled = await this.pull();
     if (pulled.kind === 'deferred') return { partitions: 0, repaired: [] };
-    suspects = await this.diverged([...new Set(suspects.map((s) => s.table))], suspects);
+    suspects = await this.diverged([...new Set(suspects.map((s) => s.table))], token, suspects);
     const repaired: { table: string; partition: string; rows: number }[] = [];
     for (const { table, partition, since } of suspects) {
-      const rows = await this.central.withSession({ token: this.sessionToken() }, (client) => this.readPartition(client, table, partition, since));
+      const rows = await this.central.partition({ ...this.scope(table, since), columns: [...this.spec(table).columns], partition }, token);
       if (!this.sink.repairPartition(table, partition, since, rows)) break;
       repaired.push({ table, partition, rows: rows.length });
     }
@@ -272,42 +259,40 @@ export class Puller {
 
   private async diverged(
     tables: string[],
+    token: string,
     only?: { table: string; partition: string }[],
   ): Promise<{ table: string; partition: string; since: string | null }[]> {
     const now = this.now();
+    const sinceOf = (table: string) => {
+      const window = this.spec(table).window;
+      return window ? windowStart(window.kind, now) : null;
+    };
+    const answers = await this.central.digests(
+      tables.map((table) => this.scope(table, sinceOf(table))),
+      token,
+    );
     const found: { table: string; partition: string; since: string | null }[] = [];
-    await this.central.withSession({ token: this.sessionToken() }, async (client) => {
-      for (const table of tables) {
-        const window = this.spec(table).window;
-        const since = window ? windowStart(window.kind, now) : null;
-        const { where, params } = this.scope(table, since);
-        const { rows } = await client.query<PartitionDigest>(
-          `SELECT left(id::text, 1) AS partition, count(*)::int AS count,
-                  coalesce(sum(sync_seq), 0)::text AS sum,
-                  coalesce(sum((sync_seq % 1000003) * (sync_seq % 999983)), 0)::text AS mix
-             FROM clinic.${table} WHERE ${where} GROUP BY 1`,
-          params,
-        );
-        const central = new Map(rows.map((d) => [d.partition, d]));
-        const local = new Map(this.sink.localDigests(table, since).map((d) => [d.partition, d]));
-        for (const partition of new Set([...central.keys(), ...local.keys()])) {
-          if (only && !only.some((o) => o.table === table && o.partition === partition)) continue;
-          const a = central.get(partition);
-          const b = local.get(partition);
-          if (!a || !b || a.count !== b.count || a.sum !== b.sum || a.mix !== b.mix) found.push({ table, partition, since });
-        }
+    for (const table of tables) {
+      const since = sinceOf(table);
+      const central = new Map((answers.find((a) => a.table === table)?.partitions ?? []).map((d) => [d.partition, d]));
+      const local = new Map(this.sink.localDigests(table, since).map((d) => [d.partition, d]));
+      for (const partition of new Set([...central.keys(), ...local.keys()])) {
+        if (only && !only.some((o) => o.table === table && o.partition === partition)) continue;
+        const a = central.get(partition);
+        const b = local.get(partition);
+        if (!a || !b || a.count !== b.count || a.sum !== b.sum || a.mix !== b.mix) found.push({ table, partition, since });
       }
-    });
+    }
     return found;
   }
+}
 
-  private async readPartition(client: pg.PoolClient, table: string, partition: string, since: string | null): Promise<Row[]> {
-    const columns = this.spec(table).columns.map((c) => `"${c}"`).join(', ');
-    const { where, params } = this.scope(table, since);
-    params.push(partition);
-    const { rows } = await client.query<Row>(`SELECT ${columns} FROM clinic.${table} WHERE ${where} AND left(id::text, 1) = $${params.length}`, params);
-    return rows;
-  }
+/** Feed positions in (xid, seq) order; both are decimal strings that may exceed 2^53. */
+export function compareCursors(a: FeedCursor, b: FeedCursor): number {
+  const xid = BigInt(a.xid) - BigInt(b.xid);
+  if (xid !== 0n) return xid < 0n ? -1 : 1;
+  const seq = BigInt(a.seq) - BigInt(b.seq);
+  return seq === 0n ? 0 : seq < 0n ? -1 : 1;
 }
 
 const olderCentreMessage =

@@ -27,12 +27,10 @@ export class ClinicService {
   async resolve(central: Central): Promise<ClinicIdentity> {
     if (this.clinic) return this.clinic;
     try {
-      // Row-level security hides clinic rows until someone signs in; this function reveals only id, code and name.
-      const rows = (
-        await central.query<{ clinic: ClinicIdentity | null }>('SELECT clinic.clinic_by_code($1) AS clinic', [this.config.clinicCode])
-      ).flatMap((row) => (row.clinic ? [row.clinic] : []));
-      if (!rows[0]) throw new Error(`No clinic with code ${this.config.clinicCode} in the central database.`);
-      this.clinic = rows[0];
+      // Row-level security hides clinic rows until someone signs in; the centre reveals only id, code and name.
+      const { clinic } = await central.clinicByCode(this.config.clinicCode);
+      if (!clinic) throw new Error(`No clinic with code ${this.config.clinicCode} in the central database.`);
+      this.clinic = clinic;
       this.cache.setMeta('clinic', JSON.stringify(this.clinic));
       return this.clinic;
     } catch (error) {

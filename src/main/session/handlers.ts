@@ -10,8 +10,8 @@ export function sessionHandlers(sessions: SessionService, sync: SyncEngine): Han
       return session;
     },
     'session.current': () => sessions.current()?.session ?? null,
-    'session.signOut': () => {
-      sessions.signOut();
+    'session.signOut': async () => {
+      await sessions.signOut();
       return { ok: true as const };
     },
   };

@@ -53,18 +53,11 @@ export class SessionService {
     const clinic = this.clinic.require();
     let result: SignInResult;
     try {
-      const rows = await this.central.query<{ result: SignInResult }>('SELECT clinic.sign_in($1, $2, $3, $4, $5) AS result', [
-        clinic.code,
-        username,
-        password,
-        this.station.code,
-        this.station.role,
-      ]);
-      result = rows[0]!.result;
+      result = await this.central.signIn({ clinicCode: clinic.code, username, password, stationCode: this.station.code, stationRole: this.station.role });
     } catch (error) {
       const failure = classifyFailure(error);
       if (failure.kind === 'transient') {
-        throw new ApiError('offline', 'Cannot reach the central database to sign in. Check the network cable or Wi-Fi and try again.');
+        throw new ApiError('offline', 'Cannot reach the centre to sign in. Check the network cable or Wi-Fi and try again.');
       }
       throw apiErrorFromCentral(failure);
     }
@@ -85,7 +78,13 @@ export class SessionService {
     return session;
   }
 
-  signOut(): void {
+  /**
+   * Forgets the session here and asks the centre to end it. Offline, the local sign-out still stands; the token
+   * then ends at its expiry.
+   */
+  async signOut(): Promise<void> {
+    const stored = this.current();
     this.cache.setMeta('session', null);
+    if (stored) await this.central.signOut(stored.token).catch(() => undefined);
   }
 }

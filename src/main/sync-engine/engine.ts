@@ -1,7 +1,8 @@
+import type { LiveMessage } from '../../shared/central-contract';
 import type { EventName, EventPayload, SyncStatus } from '../../shared/contract';
 import { Backoff } from '../../sync/backoff';
 import { CentralError, classifyFailure, type Central } from '../../sync/central';
-import { ChangeListener } from '../../sync/listener';
+import { LiveChannel } from '../../sync/live';
 import { Puller } from '../../sync/pull';
 import { Pusher, type PushOutcome } from '../../sync/push';
 import type { SyncedTable } from '../../sync/tables';
@@ -11,7 +12,6 @@ import { CLINIC_SETTINGS_META } from '../clinic/settings';
 
 export interface SyncEngineOptions {
   central: Central;
-  centralUrl: string;
   cache: Cache;
   tables: readonly SyncedTable[];
   /** The signed-in session's token: the centre shows a station nothing without one (row-level security). */
@@ -34,7 +34,7 @@ const FIRST_LOAD_WAIT_MS = 5000;
 export class SyncEngine {
   private readonly pusher: Pusher;
   private puller: Puller | null = null;
-  private listener: ChangeListener | null = null;
+  private live: LiveChannel | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly retryBackoff = new Backoff({ baseMs: 500, maxMs: 30_000 });
@@ -56,15 +56,21 @@ export class SyncEngine {
     return this.options.pollIntervalMs ?? 5000;
   }
 
-  start(clinicId: string): Promise<void> {
+  start(): Promise<void> {
     const { central, cache, now } = this.options;
-    this.puller = new Puller(central, clinicId, this.options.tables, cache, this.options.sessionToken, {
+    this.puller = new Puller(central, this.options.tables, cache, this.options.sessionToken, {
       pageSize: this.options.initialPageSize,
       now,
       onProgress: ({ loaded, total }) => this.setStatus({ initialSync: { loaded, total } }),
     });
-    this.listener = new ChangeListener(this.options.centralUrl, clinicId, () => this.requestSync());
-    this.listener.start();
+    this.live = new LiveChannel(central, this.puller.tableNames(), this.options.sessionToken, {
+      onMessage: (message) => this.onLive(message),
+      // Whatever happened while the channel was closed is only visible to a pull.
+      onConnectionChange: (connected) => {
+        if (connected) void this.requestSync();
+      },
+    });
+    this.live.start();
     this.pollTimer = setInterval(() => {
       if (!this.retryTimer) void this.requestSync();
     }, this.pollIntervalMs);
@@ -75,7 +81,7 @@ export class SyncEngine {
     this.stopped = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    await this.listener?.stop();
+    await this.live?.stop();
     await this.syncRun?.catch(() => undefined);
   }
 
@@ -105,8 +111,22 @@ export class SyncEngine {
    * the person's first click; a big one shows its progress bar instead of holding the sign-in screen.
    */
   async afterSignIn(): Promise<void> {
+    this.live?.sessionChanged();
     const sync = this.requestSync();
     if (!this.options.cache.readCursor()) await Promise.race([sync, new Promise((resolve) => setTimeout(resolve, FIRST_LOAD_WAIT_MS).unref())]);
+  }
+
+  /**
+   * Rows the live channel pushed. They are applied at once unless a sync run is under way (its pull would move the
+   * cursor under them), local writes wait, or the station missed something before them: then a pull brings them.
+   */
+  private onLive(message: LiveMessage): void {
+    if (this.stopped || !this.puller || message.type !== 'changes') return;
+    if (this.syncRun || this.options.cache.pendingCount() > 0 || !this.puller.applyLive(message.from, message.to, message.changes)) {
+      void this.requestSync();
+      return;
+    }
+    this.markOnline();
   }
 
   /** A local write went into the outbox: show it as pending and send it. */
@@ -144,8 +164,7 @@ export class SyncEngine {
     const now = this.options.now().getTime();
     if (!token || now - this.settingsFetchedAt < this.pollIntervalMs) return;
     this.settingsFetchedAt = now;
-    const settings = await this.options.central.withSession({ token }, async (client) => (await client.query<{ s: unknown }>('SELECT clinic.settings_for_station() AS s')).rows[0]?.s);
-    const json = JSON.stringify(settings ?? {});
+    const json = JSON.stringify(await this.options.central.settings(token));
     const cache = this.options.cache;
     if (cache.pendingCount() === 0 && json !== cache.getMeta(CLINIC_SETTINGS_META)) cache.setMeta(CLINIC_SETTINGS_META, json);
   }

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import websocket from '@fastify/websocket';
 import Fastify from 'fastify';
 import type pg from 'pg';
 import { createPool, type PoolOptions } from './db';
 import { GatewayError, errorBody, fromDatabase } from './errors';
-import { registerRoutes } from './routes';
+import { Notifications } from './listen';
+import { registerLiveChannel, type LiveChannel, type LiveOptions } from './live';
+import { bearer, registerRoutes } from './routes';
 
 /*
  * The central gateway (DESIGN §1): the only network door to the centre. Part 1 of issue 9 serves the central
@@ -14,6 +17,12 @@ export interface GatewayOptions extends PoolOptions {
   log: (line: string) => void;
   /** Largest request body accepted, in bytes: a push of 200 entries fits well inside the default 1 MiB. */
   bodyLimit?: number;
+  /**
+   * Where the one LISTEN connection goes; defaults to databaseUrl. Behind PgBouncer in transaction mode the pool
+   * goes through it and this must reach Postgres directly, since a pooled connection cannot LISTEN.
+   */
+  listenUrl?: string;
+  live?: LiveOptions;
 }
 
 export interface Gateway {
@@ -22,6 +31,7 @@ export interface Gateway {
   close(): Promise<void>;
   /** The gateway's own pool, for health checks and for tests that prove what its database role cannot do. */
   readonly pool: pg.Pool;
+  readonly live: Pick<LiveChannel, 'stats'>;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -54,18 +64,28 @@ export function createGateway(options: GatewayOptions): Gateway {
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send(errorBody(new GatewayError(404, 'NOT_FOUND', `There is no ${request.method} ${request.url} in the central contract.`), request.id));
   });
-  registerRoutes(app, pool, logInternal);
+  const notifications = new Notifications(options.listenUrl ?? options.databaseUrl, ['clinic_changes']);
+  let live: LiveChannel | null = null;
+  void app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  void app.register(async (instance) => {
+    registerRoutes(instance, pool, logInternal);
+    live = registerLiveChannel(instance, pool, notifications, bearer, logInternal, options.live);
+  });
 
   return {
     pool,
+    live: { stats: () => live?.stats() ?? { streams: 0, sockets: 0 } },
     async listen(port, host = '127.0.0.1') {
+      await notifications.start();
       await app.listen({ port, host });
       const address = app.server.address();
       const bound = typeof address === 'object' && address ? address.port : port;
       return { url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`, port: bound };
     },
     async close() {
+      await live?.close();
       await app.close();
+      await notifications.stop();
       await pool.end();
     },
   };

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import {
   callRequestSchema,
   centralRoutes,
+  clinicByCodeRequestSchema,
   digestsRequestSchema,
   initialPageRequestSchema,
   initialPlanRequestSchema,
@@ -33,7 +34,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
 }
 
 /** The staff session from `Authorization: Bearer <token>`; its validity is the centre's to decide. */
-function bearer(request: FastifyRequest): string {
+export function bearer(request: FastifyRequest): string {
   const header = request.headers.authorization;
   if (!header) throw new GatewayError(401, 'NO_SESSION', 'Please sign in first.', 'unauthenticated');
   const match = /^Bearer (\S+)$/.exec(header);
@@ -51,8 +52,28 @@ export function registerRoutes(app: FastifyInstance, pool: pg.Pool, logInternal:
 
   // The protocol check comes before sign-in, so it needs no session; sync.protocol() reveals nothing of a clinic.
   app.get(r.protocol.path, async () => {
-    const { rows } = await pool.query<{ answer: unknown }>('SELECT sync.protocol() AS answer');
-    return rows[0]!.answer;
+    try {
+      const { rows } = await pool.query<{ answer: unknown }>('SELECT sync.protocol() AS answer');
+      return rows[0]!.answer;
+    } catch (error) {
+      // A database migrated before sync.protocol existed speaks protocol 0: stations then say the centre is older.
+      const { code } = error as { code?: unknown };
+      if (code === '42883' || code === '3F000') return { protocol: 0, min_station_protocol: 0 };
+      throw error;
+    }
+  });
+
+  // Row-level security hides clinic rows until someone signs in; clinic_by_code reveals only id, code and name.
+  app.post(r.clinicByCode.path, async (request) => {
+    const body = parseBody(clinicByCodeRequestSchema, request.body);
+    const { rows } = await pool.query<{ clinic: unknown }>('SELECT clinic.clinic_by_code($1) AS clinic', [body.code]);
+    return { clinic: rows[0]?.clinic ?? null };
+  });
+
+  app.get(r.settings.path, async (request) => {
+    const token = bearer(request);
+    const settings = await withSession(pool, { token }, async (client) => (await client.query<{ s: unknown }>('SELECT clinic.settings_for_station() AS s')).rows[0]?.s);
+    return { settings: settings ?? {} };
   });
 
   app.post(r.signIn.path, async (request) => {
