@@ -229,13 +229,14 @@ describe('sessions bound to an enrolled station', () => {
 });
 
 describe('what a station connection cannot reach', () => {
-  test("clinic_station cannot execute the gateway's or the operator's functions", async () => {
+  test("clinic_station cannot execute the gateway's or the operator's functions, nor the old sign_in", async () => {
     for (const sql of [
       `SELECT clinic.enrol_station('x', 'y')`,
       `SELECT clinic.station_key(gen_random_uuid())`,
       `SELECT clinic.sign_in_at_station(gen_random_uuid(), 'reception', 'demo1234')`,
       `SELECT clinic.create_enrolment_code('GFC-BDK', 'reception', 'X', 'ABCDEFGHIJKL')`,
       `SELECT clinic.operator_revoke_station('GFC-BDK', 'X', 'y')`,
+      `SELECT clinic.sign_in('GFC-BDK', 'reception', 'demo1234', 'SNEAKY', 'reception')`,
     ]) {
       expect([sql, (await failure(station.query(sql))).code]).toEqual([sql, '42501']);
     }
