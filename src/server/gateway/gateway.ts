@@ -3,7 +3,9 @@ import Fastify from 'fastify';
 import type pg from 'pg';
 import { createPool, type PoolOptions } from './db';
 import { GatewayError, errorBody, fromDatabase } from './errors';
+import { createListener, type Listener } from './listen';
 import { registerRoutes } from './routes';
+import { registerStationAuth } from './station-auth';
 
 /*
  * The central gateway (DESIGN §1): the only network door to the centre. Part 1 of issue 9 serves the central
@@ -22,10 +24,13 @@ export interface Gateway {
   close(): Promise<void>;
   /** The gateway's own pool, for health checks and for tests that prove what its database role cannot do. */
   readonly pool: pg.Pool;
+  /** The gateway's one LISTEN connection (station revocations; the live channel subscribes here too). */
+  readonly listener: Listener;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
   const pool = createPool(options);
+  const listener = createListener({ databaseUrl: options.databaseUrl, log: options.log, applicationName: `${options.applicationName ?? 'gabriel-gateway'}-listen` });
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -54,10 +59,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send(errorBody(new GatewayError(404, 'NOT_FOUND', `There is no ${request.method} ${request.url} in the central contract.`), request.id));
   });
-  registerRoutes(app, pool, logInternal);
+  const stationAuth = registerStationAuth(app, { pool, listener });
+  registerRoutes(app, pool, stationAuth, logInternal);
 
   return {
     pool,
+    listener,
     async listen(port, host = '127.0.0.1') {
       await app.listen({ port, host });
       const address = app.server.address();
@@ -66,6 +73,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     async close() {
       await app.close();
+      stationAuth.close();
+      await listener.close();
       await pool.end();
     },
   };
