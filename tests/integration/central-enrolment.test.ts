@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { enrolCommand, revokeStationCommand } from '../../src/server/enrol';
 import { generateStationKeyPair } from '../../src/sync/station-key';
 import { beginAs, call, enrolStationInSql, failure, signIn, signInAtStation, stationClient } from '../support/central';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -256,5 +257,22 @@ describe('what a station connection cannot reach', () => {
     } finally {
       await station.query('ROLLBACK');
     }
+  });
+});
+
+describe('the operator commands (npm run cli -- enrol / revoke-station)', () => {
+  test('enrol prints a random code that enrols the station once; revoke-station says what it ended', async () => {
+    const lines: string[] = [];
+    await enrolCommand(db.url, { clinic: 'gfc-bdk', role: 'consult', stationCode: 'CLI-CONSULT', room: 'R3', expiresHours: 2 }, (line) => lines.push(line));
+    const code = /\n {4}(\S+)\n/.exec(lines[0]!)![1]!;
+    expect(code).toMatch(/^[2-9A-Z]{4}(-[2-9A-Z]{4}){4}$/);
+    expect(lines[0]).toMatch(/^Enrolment code for consult station CLI-CONSULT in room R3 of Gabriel Family Clinic \(Bedok\) \(GFC-BDK\)/);
+    const enrolled = await enrol(code);
+    expect(enrolled.station).toMatchObject({ code: 'CLI-CONSULT', role: 'consult' });
+    await revokeStationCommand(db.url, { clinic: 'gfc-bdk', stationCode: 'CLI-CONSULT', reason: 'Replaced' }, (line) => lines.push(line));
+    expect(lines[1]).toMatch(/^Station CLI-CONSULT of GFC-BDK is revoked: every gateway refuses it from now on, and 0 open sessions were ended\./);
+    await expect(revokeStationCommand(db.url, { clinic: 'GFC-BDK', stationCode: 'CLI-CONSULT', reason: 'Again' }, () => undefined)).rejects.toMatchObject({
+      code: 'GC409', message: expect.stringMatching(/^Station CLI-CONSULT was already revoked on /),
+    });
   });
 });
