@@ -6,6 +6,7 @@ import { Central } from '../sync/central';
 import { appointmentHandlers } from './appointments/handlers';
 import { AppointmentService } from './appointments/service';
 import { Cache } from './cache/cache';
+import { stationKeyOf } from './enrolment/identity';
 import { toApiError } from './central-errors';
 import { clinicHandlers } from './clinic/handlers';
 import { ClinicService } from './clinic/service';
@@ -50,13 +51,15 @@ export class StationCore {
     const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => this.emit(event, payload);
     this.emitter.setMaxListeners(100);
     this.cache = new Cache(join(config.dataDir, 'cache.sqlite'));
-    this.central = new Central({ gatewayUrl: config.gatewayUrl, ca: config.gatewayCa ?? null });
-    this.clinic = new ClinicService(config, this.cache);
-    this.sessions = new SessionService({ code: config.stationCode, role: config.role }, this.cache, this.central, this.clinic, now);
+    const { identity } = config;
+    const stationKey = stationKeyOf(identity);
+    this.central = new Central({ gatewayUrl: identity.gatewayUrl, ca: identity.gatewayCaPem, key: () => stationKey });
+    this.clinic = new ClinicService(identity, this.cache);
+    this.sessions = new SessionService(identity.station.role, this.cache, this.central, now);
     this.sync = new SyncEngine({
       central: this.central,
       cache: this.cache,
-      tables: tablesForRole[config.role],
+      tables: tablesForRole[identity.station.role],
       sessionToken: () => this.sessions.current()?.token ?? null,
       emit,
       now,
@@ -76,7 +79,7 @@ export class StationCore {
       emit: (payload) => this.emit('printer.status', payload),
       // The display has nobody to sign in: its screen reaches its own devices.
       authorize: () => {
-        if (config.role !== 'display') this.sessions.require(STAFF_ROLES);
+        if (identity.station.role !== 'display') this.sessions.require(STAFF_ROLES);
       },
       session: () => {
         const stored = this.sessions.current();
@@ -102,9 +105,8 @@ export class StationCore {
     };
   }
 
-  /** Resolves the clinic (from the cache when the centre is down), then syncs and listens. */
+  /** Starts devices and sync; the clinic is known from enrolment, so a station starts offline as well. */
   async start(): Promise<void> {
-    await this.clinic.resolve(this.central);
     this.devices.start();
     this.on('display.called', (call) => void this.devices.showOnBoards(call));
     await this.sync.start();

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openLocalKeyFile } from '../main/crypto/field-crypto';
+import { enrolCommand, revokeStationCommand } from './enrol';
 import { gatewayCommand } from './gateway/command';
 import { dryRun, migrate, migrationStatus } from './migrate';
 import { pdpaExportCommand, pdpaPurgeCommand } from './pdpa';
@@ -13,7 +14,7 @@ import { replayWebhookCommand, workerCommand } from './worker/worker';
  * (DATABASE_URL on a server, the embedded cluster in the demo) is the caller's business.
  */
 
-export const serverCommands = ['migrate', 'status', 'dry-run', 'rotate-keys', 'worker', 'webhooks', 'pdpa', 'gateway'] as const;
+export const serverCommands = ['migrate', 'status', 'dry-run', 'rotate-keys', 'worker', 'webhooks', 'pdpa', 'gateway', 'enrol', 'revoke-station'] as const;
 export type ServerCommand = (typeof serverCommands)[number];
 
 export const serverUsage = `  migrate      Apply pending central migrations.
@@ -29,7 +30,13 @@ export const serverUsage = `  migrate      Apply pending central migrations.
   pdpa purge [--dry-run]       Retention purge by the per-category periods of the settings.
   gateway [--port 8443] [--host 127.0.0.1] [--pool-size 10]
       The central gateway: the central contract over HTTP (loopback unless --host says otherwise), on one
-      bounded pool of database connections.`;
+      bounded pool of database connections.
+  enrol --clinic GFC-BDK --role reception|consult|display [--station-code BDK-RECEPTION-2] [--room R1]
+        [--code ABCD-…] [--expires-hours 24]
+      A one-time code to type at a new station PC (made at random unless --code gives one). Without
+      --station-code the next free one is chosen; --room places a consult station.
+  revoke-station --clinic GFC-BDK --station-code BDK-RECEPTION-2 [--reason "PC stolen"]
+      Ends a station and every session open at it, at once, on every gateway.`;
 
 export function isServerCommand(command: string): command is ServerCommand {
   return (serverCommands as readonly string[]).includes(command);
@@ -47,6 +54,13 @@ export async function runServerCommand(command: ServerCommand, args: string[], d
       port: { type: 'string', default: '8443' },
       host: { type: 'string', default: '127.0.0.1' },
       'pool-size': { type: 'string', default: '10' },
+      clinic: { type: 'string' },
+      role: { type: 'string' },
+      'station-code': { type: 'string' },
+      code: { type: 'string' },
+      room: { type: 'string' },
+      'expires-hours': { type: 'string', default: '24' },
+      reason: { type: 'string', default: 'Revoked by the operator.' },
     },
     strict: true,
     allowPositionals: true,
@@ -74,6 +88,16 @@ export async function runServerCommand(command: ServerCommand, args: string[], d
       throw new Error('Usage: pdpa export <patient-id> --out DIR | pdpa purge [--dry-run]');
     case 'gateway':
       return gatewayCommand(databaseUrl, { port: whole(values.port, '--port'), host: values.host ?? '127.0.0.1', poolSize: whole(values['pool-size'], '--pool-size', 1) }, log);
+    case 'enrol':
+      if (!values.clinic || !values.role) throw new Error('Usage: enrol --clinic GFC-BDK --role reception|consult|display [--station-code …] [--room R1] [--code …] [--expires-hours 24]');
+      return enrolCommand(
+        databaseUrl,
+        { clinic: values.clinic, role: values.role, stationCode: values['station-code'], code: values.code, room: values.room, expiresHours: whole(values['expires-hours'], '--expires-hours', 1) },
+        log,
+      );
+    case 'revoke-station':
+      if (!values.clinic || !values['station-code']) throw new Error('Usage: revoke-station --clinic GFC-BDK --station-code BDK-RECEPTION-2 [--reason "PC stolen"]');
+      return revokeStationCommand(databaseUrl, { clinic: values.clinic, stationCode: values['station-code'], reason: values.reason ?? 'Revoked by the operator.' }, log);
   }
 }
 

@@ -46,13 +46,16 @@ export type ErrorBody = z.infer<typeof errorBodySchema>;
 /** GET /v1/protocol — sync.protocol() as the centre answers it; the station refuses to sync on a mismatch. */
 export const protocolResponseSchema = z.object({ protocol: z.number().int(), min_station_protocol: z.number().int() });
 
-/** POST /v1/session/sign-in */
+export const stationRoleSchema = z.enum(['reception', 'consult', 'display']);
+export type StationRole = z.infer<typeof stationRoleSchema>;
+
+/**
+ * POST /v1/session/sign-in (signed). The station, its clinic and its role are the enrolled station's, known from
+ * the request's signature; the station cannot name another.
+ */
 export const signInRequestSchema = z.object({
-  clinicCode: z.string().min(1).max(40),
   username: z.string().min(1).max(100),
   password: z.string().min(1).max(200),
-  stationCode: z.string().min(1).max(40),
-  stationRole: z.enum(['reception', 'consult', 'display']),
 });
 export type SignInRequest = z.infer<typeof signInRequestSchema>;
 
@@ -73,11 +76,32 @@ export const signInResponseSchema = z.object({
 });
 export type SignInResponse = z.infer<typeof signInResponseSchema>;
 
+/** POST /v1/session/sign-out (signed, Bearer): the session is revoked at the centre and refused from then on. */
+export const signOutResponseSchema = z.object({ revokedAtCentre: z.literal(true) });
+
+/** POST /v1/session/refresh (signed, Bearer): the session's new expiry (12 hours from now, at most a day in all). */
+export const refreshResponseSchema = z.object({ expires_at: z.string() });
+
+/** The literal station header of an enrolment request: the station has no id until the centre answers. */
+export const ENROLLING_STATION = 'enrolling';
+
 /**
- * POST /v1/session/sign-out (Bearer). The centre has no procedure that revokes a session yet, so the gateway only
- * checks that the session is valid and says honestly that it was not revoked; the token expires on its own.
+ * POST /v1/enrol — the one request before a station has an id. It is signed like every other (station header
+ * ENROLLING_STATION) but with the new key itself, so the gateway records only a key whose holder made the request.
  */
-export const signOutResponseSchema = z.object({ revokedAtCentre: z.literal(false) });
+export const enrolRequestSchema = z.object({
+  /** The one-time code the operator or the clinic manager gave (case, spaces and dashes do not matter). */
+  code: z.string().min(1).max(100),
+  /** The station's new Ed25519 public key, SPKI PEM. */
+  publicKey: z.string().min(1).max(200),
+});
+export type EnrolRequest = z.infer<typeof enrolRequestSchema>;
+
+export const enrolResponseSchema = z.object({
+  station: signInResponseSchema.shape.station,
+  clinic: signInResponseSchema.shape.clinic,
+});
+export type EnrolResponse = z.infer<typeof enrolResponseSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Procedures and push
@@ -94,8 +118,27 @@ export const stationProcedures = [
   'no_show_ticket',
   'complete_ticket',
   'set_setting',
+  'create_station_enrolment',
+  'revoke_station',
 ] as const;
 export const procedureSchema = z.enum(stationProcedures);
+export type StationProcedure = (typeof stationProcedures)[number];
+
+/**
+ * What each kind of station may call, decided by the gateway from the verified station before the database is
+ * asked; the procedures still check the person's role. The front desk registers and queues and is where the
+ * clinic manager works; the consult room calls and finishes tickets; the waiting-room display only shows the
+ * queue, and takes the one setting it speaks (the voice-call languages) from the manager standing at it.
+ */
+const proceduresByStationRole: Record<StationRole, readonly StationProcedure[]> = {
+  reception: ['register_patient', 'issue_ticket', 'set_setting', 'create_station_enrolment', 'revoke_station'],
+  consult: ['call_next', 'call_ticket', 'recall_ticket', 'skip_ticket', 'no_show_ticket', 'complete_ticket'],
+  display: ['set_setting'],
+};
+
+export function proceduresForStationRole(role: StationRole): readonly StationProcedure[] {
+  return proceduresByStationRole[role];
+}
 
 const procedureCall = {
   procedure: procedureSchema,
@@ -231,6 +274,8 @@ export const centralRoutes = {
   protocol: { method: 'GET', path: '/v1/protocol', response: protocolResponseSchema },
   signIn: { method: 'POST', path: '/v1/session/sign-in', request: signInRequestSchema, response: signInResponseSchema },
   signOut: { method: 'POST', path: '/v1/session/sign-out', response: signOutResponseSchema },
+  refresh: { method: 'POST', path: '/v1/session/refresh', response: refreshResponseSchema },
+  enrol: { method: 'POST', path: '/v1/enrol', request: enrolRequestSchema, response: enrolResponseSchema },
   call: { method: 'POST', path: '/v1/call', request: callRequestSchema, response: callResponseSchema },
   push: { method: 'POST', path: '/v1/push', request: pushRequestSchema, response: pushResponseSchema },
   initialPlan: { method: 'POST', path: '/v1/sync/initial/plan', request: initialPlanRequestSchema, response: initialPlanResponseSchema },

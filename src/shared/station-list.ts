@@ -4,8 +4,10 @@ import { stationRoleSchema } from './contract';
 /*
  * The list of stations one PC runs, as the Electron app reads it and the demo writes it:
  *
- *   { "stations": [ { "code": "BDK-RECEPTION-1", "role": "reception", "clinicCode": "GFC-BDK",
- *                     "centralUrl": "…", "keyFile": "keys/local-key.json" } ] }
+ *   { "stations": [ { "code": "BDK-RECEPTION-1", "role": "reception", "keyFile": "keys/local-key.json" } ] }
+ *
+ * Where the centre is, and which clinic and room, the station learnt at enrolment (its identity file); the list
+ * holds no address and no credential.
  */
 
 const stationEntrySchema = z
@@ -13,11 +15,9 @@ const stationEntrySchema = z
     // It names the station's folder, so it must be a plain name.
     code: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'code must be letters, digits, - and _, e.g. BDK-RECEPTION-1'),
     role: stationRoleSchema,
-    clinicCode: z.string().trim().min(1, 'clinicCode is required'),
-    roomCode: z.string().trim().min(1).optional(),
-    centralUrl: z.string().trim().min(1, 'centralUrl is required'),
-    centralRole: z.string().min(1).nullable().optional(),
     keyFile: z.string().trim().min(1, 'keyFile is required'),
+    /** The enrolment's identity file; defaults to <station folder>/identity.json. */
+    identityFile: z.string().trim().min(1).optional(),
     /** Defaults to <userData>/stations/<code>. */
     dataDir: z.string().trim().min(1).optional(),
     /** The monitor the display goes on, counted from 1; display stations only. */
@@ -26,9 +26,6 @@ const stationEntrySchema = z
   })
   .strict()
   .superRefine((entry, context) => {
-    if (entry.role === 'consult' && !entry.roomCode) {
-      context.addIssue({ code: 'custom', path: ['roomCode'], message: 'a consult station needs its room, e.g. "R1"' });
-    }
     if (entry.role !== 'display' && entry.displayMonitor !== undefined) {
       context.addIssue({ code: 'custom', path: ['displayMonitor'], message: 'only a display station has a monitor of its own' });
     }

@@ -4,13 +4,15 @@ import {
   callRequestSchema,
   centralRoutes,
   errorBodySchema,
+  ENROLLING_STATION,
+  type EnrolResponse,
   type PushAnswer,
   type PushRequest,
   type SignInRequest,
   type SignInResponse,
   type TableWindow,
 } from '../shared/central-contract';
-import { signRequest, type StationKey } from './station-key';
+import { generateStationKeyPair, signRequest, stationKeyFromPem, type StationKey } from './station-key';
 
 /**
  * The station's connection to the centre: the gateway's central contract over HTTPS (src/shared/central-contract.ts).
@@ -96,9 +98,22 @@ export class Central {
   }
 
   /** Headers that authenticate a request of `method` to `path` with exactly `body`. */
-  signedHeaders(method: string, path: string, body: string): Record<string, string> {
-    const key = this.options.key?.();
+  signedHeaders(method: string, path: string, body: string, key = this.options.key?.() ?? null): Record<string, string> {
     return key ? signRequest(key, method, path, body) : {};
+  }
+
+  /**
+   * Enrols this PC with a one-time code: makes its key pair and sends the public half, signed with the private half
+   * so the centre records only a key its holder presented. The private key is returned for the host to keep.
+   */
+  async enrol(code: string): Promise<{ enrolment: EnrolResponse; privateKeyPem: string }> {
+    const pair = generateStationKeyPair();
+    const enrolment = await this.send(centralRoutes.enrol, { code, publicKey: pair.publicKeyPem }, null, stationKeyFromPem(ENROLLING_STATION, pair.privateKeyPem));
+    return { enrolment, privateKeyPem: pair.privateKeyPem };
+  }
+
+  refreshSession(token: string) {
+    return this.send(centralRoutes.refresh, undefined, token);
   }
 
   protocol() {
@@ -157,10 +172,10 @@ export class Central {
     return (await this.send(centralRoutes.partition, scope, token)).rows;
   }
 
-  private async send<R extends Route>(route: R, body: unknown, token: string | null): Promise<z.infer<R['response']>> {
+  private async send<R extends Route>(route: R, body: unknown, token: string | null, key?: StationKey): Promise<z.infer<R['response']>> {
     if (this.closed) throw new CentralError('transient', 'CLOSED', 'This station is shutting down.');
     const text = body === undefined ? '' : JSON.stringify(body);
-    const headers: Record<string, string> = { ...this.signedHeaders(route.method, route.path, text) };
+    const headers: Record<string, string> = { ...this.signedHeaders(route.method, route.path, text, key) };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (token) headers.authorization = `Bearer ${token}`;
     let response: Dispatcher.ResponseData;

@@ -123,7 +123,7 @@ describe('capture', () => {
                 count(*) FILTER (WHERE NOT EXISTS (
                   SELECT 1 FROM sync.changes c
                    WHERE c.table_name = $1 AND c.row_id = t.id AND c.seq = t.sync_seq AND c.op = 'U'
-                     AND c.row = to_jsonb(t) - 'password_hash' - 'token_hash' - 'nric_enc'))::int AS missing
+                     AND c.row = to_jsonb(t) - 'password_hash' - 'token_hash' - 'nric_enc' - 'public_key' - 'revoked_reason'))::int AS missing
            FROM clinic.${table} t`,
         [table],
       );

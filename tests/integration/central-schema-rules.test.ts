@@ -80,13 +80,15 @@ describe('scale-out: every key of a tenant table carries clinic_id (the Citus di
     }
   });
 
-  test('every index of a tenant table leads with clinic_id, except the chain-wide worker queues and the token lookup', async () => {
+  test('every index of a tenant table leads with clinic_id, except the chain-wide worker queues and the token and code lookups', async () => {
     const { rows } = await admin.query<{ idx: string }>(
       `SELECT i.indexrelid::regclass::text AS idx FROM pg_index i
          JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
         WHERE i.indrelid IN (${TENANT_TABLES}) AND a.attname <> 'clinic_id' ORDER BY 1`,
     );
+    // A PC enrolling knows only its one-time code, as a station knows only its session token: found by hash alone.
     expect(rows.map((r) => r.idx)).toEqual([
+      'clinic.enrolment_codes_code_hash_idx',
       'clinic.staff_sessions_token_hash_idx',
       'webhook.webhook_events_lease_idx',
       'webhook.webhook_events_ready_idx',

@@ -11,14 +11,17 @@ const PROCEDURES = [
   'clinic.call_ticket',
   'clinic.clinic_by_code',
   'clinic.complete_ticket',
+  'clinic.create_station_enrolment',
   'clinic.current_session',
   'clinic.issue_ticket',
   'clinic.no_show_ticket',
   'clinic.recall_ticket',
+  'clinic.refresh_session',
   'clinic.register_patient',
+  'clinic.revoke_station',
   'clinic.set_setting',
   'clinic.settings_for_station',
-  'clinic.sign_in',
+  'clinic.sign_out',
   'clinic.skip_ticket',
   'sync.protocol',
   'sync.pull',
@@ -74,12 +77,14 @@ describe('clinic_station', () => {
     expect(await denied(`TRUNCATE clinic.queue_calls`)).toBe('42501');
   });
 
-  test('cannot read password hashes, session token hashes, encrypted NRICs or the request log', async () => {
+  test('cannot read password hashes, session token hashes, encrypted NRICs, station keys, enrolment codes or the request log', async () => {
     expect(await denied('SELECT password_hash FROM clinic.users')).toBe('42501');
     expect(await denied('SELECT * FROM clinic.users')).toBe('42501');
     expect(await denied('SELECT nric_enc FROM clinic.patients')).toBe('42501');
     expect(await denied('SELECT token_hash FROM clinic.staff_sessions')).toBe('42501');
     expect(await denied('SELECT * FROM clinic.request_log')).toBe('42501');
+    expect(await denied('SELECT public_key FROM clinic.stations')).toBe('42501');
+    expect(await denied('SELECT * FROM clinic.enrolment_codes')).toBe('42501');
   });
 
   test('reads what stations need', async () => {
@@ -91,7 +96,9 @@ describe('clinic_station', () => {
          FROM clinic.patients p JOIN clinic.users u ON u.clinic_id = p.clinic_id LIMIT 1`,
     );
     expect(rows[0]).toMatchObject({ nric_masked: expect.stringMatching(/^[STFGM]\*{4}\d{3}[A-Z]$/) });
-    for (const table of ['clinics', 'stations', 'rooms', 'doctors', 'staff', 'appointments', 'appointment_slots', 'queue_tickets', 'queue_calls']) {
+    // Stations' keys are not theirs to read (018): the directory columns only.
+    await station.query('SELECT id, code, role, desk_letter, room_id, enrolled_at, revoked_at, sync_seq FROM clinic.stations LIMIT 1');
+    for (const table of ['clinics', 'rooms', 'doctors', 'staff', 'appointments', 'appointment_slots', 'queue_tickets', 'queue_calls']) {
       await station.query(`SELECT * FROM clinic.${table} LIMIT 1`);
     }
     await station.query('SELECT * FROM sync.changes LIMIT 1');

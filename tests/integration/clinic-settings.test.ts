@@ -6,7 +6,7 @@ import { announcementPlan, defaultAnnouncementSettings } from '../../src/shared/
 import { ApiError } from '../../src/shared/contract';
 import { call, failure, signIn, stationClient } from '../support/central';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { DEMO_CLINIC, startStation, waitFor } from '../support/stations';
+import { DEMO_CLINIC, startStation, startTestCentral, waitFor, type TestCentral } from '../support/stations';
 
 /*
  * The announcement languages and their order are a clinic setting (issue 5): the clinic manager
@@ -18,6 +18,7 @@ const SETTING = 'announcement.languages';
 
 describe('clinic settings from stations', () => {
   let db: TestDatabase;
+  let central: TestCentral;
   let reception: StationCore;
   let display: StationCore;
   let admin: pg.Client;
@@ -25,8 +26,9 @@ describe('clinic settings from stations', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase({ template: 'demo' });
-    reception = await startStation({ centralUrl: db.url, role: 'reception', code: 'SET-RECEPTION-1' });
-    display = await startStation({ centralUrl: db.url, role: 'display', code: 'SET-DISPLAY-1' });
+    central = await startTestCentral(db.url);
+    reception = await startStation({ central, role: 'reception', code: 'SET-RECEPTION-1' });
+    display = await startStation({ central, role: 'display', code: 'SET-DISPLAY-1' });
     admin = new pg.Client({ connectionString: db.url });
     await admin.connect();
     station = await stationClient(db.url);
@@ -34,6 +36,7 @@ describe('clinic settings from stations', () => {
 
   afterAll(async () => {
     await Promise.all([reception, display].map((s) => s?.stop()));
+    await central?.close();
     await station?.end();
     await admin?.end();
     await db?.drop();

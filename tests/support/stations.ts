@@ -1,9 +1,12 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { openLocalKeyFile, type FieldCrypto } from '../../src/main/crypto/field-crypto';
+import { readIdentityFile, writeIdentityFile, type StationIdentity } from '../../src/main/enrolment/identity';
 import { StationCore } from '../../src/main/station';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/server/gateway/gateway';
+import { createGatewayLogin, enrolNewStation, type GatewayLogin, type StationToEnrol } from '../../dev/enrolment';
 import type { StationRole } from '../../src/shared/contract';
 
 export const DEMO_CLINIC = 'GFC-BDK';
@@ -16,26 +19,70 @@ export function testCrypto(): Promise<FieldCrypto> {
   return cryptoPromise;
 }
 
+/**
+ * The centre as stations meet it in tests: the database, and a gateway in front of it connected as a login role
+ * that is only a member of clinic_gateway. Stations enrol through the gateway and speak only to it.
+ */
+export interface TestCentral {
+  /** Superuser URL of the database (for the test's own checks, never given to a station). */
+  dbUrl: string;
+  gateway: Gateway;
+  gatewayUrl: string;
+  login: GatewayLogin;
+  logs: string[];
+  enrol(station: StationToEnrol): Promise<StationIdentity>;
+  close(): Promise<void>;
+}
+
+export async function startTestCentral(
+  dbUrl: string,
+  options: { gatewayDatabaseUrl?: (loginUrl: string) => string; gateway?: Partial<GatewayOptions> } = {},
+): Promise<TestCentral> {
+  const login = await createGatewayLogin(dbUrl);
+  const logs: string[] = [];
+  const databaseUrl = options.gatewayDatabaseUrl?.(login.url) ?? login.url;
+  const gateway = createGateway({ databaseUrl, listenUrl: login.url, log: (line) => logs.push(line), ...options.gateway });
+  const { url } = await gateway.listen(0);
+  return {
+    dbUrl,
+    gateway,
+    gatewayUrl: url,
+    login,
+    logs,
+    enrol: (station) => enrolNewStation(dbUrl, { url, caPem: null }, station),
+    async close() {
+      await gateway.close();
+      await login.drop().catch(() => undefined);
+    },
+  };
+}
+
 export interface TestStationOptions {
-  centralUrl: string;
+  central: TestCentral;
   role: StationRole;
   code: string;
   roomCode?: string;
   clinicCode?: string;
-  /** Reuse a station folder to restart the same "PC". */
+  /** Reuse a station folder to restart the same "PC": its identity is kept there. */
   dataDir?: string;
   pollIntervalMs?: number;
   initialPageSize?: number;
 }
 
+/** The identity a test PC keeps in its folder: enrolled once, then reused on every restart. */
+export async function testIdentity(options: Pick<TestStationOptions, 'central' | 'role' | 'code' | 'roomCode' | 'clinicCode'>, dataDir: string): Promise<StationIdentity> {
+  const file = join(dataDir, 'identity.json');
+  if (existsSync(file)) return readIdentityFile(file);
+  const identity = await options.central.enrol({ clinic: options.clinicCode ?? DEMO_CLINIC, role: options.role, code: options.code, room: options.roomCode });
+  writeIdentityFile(file, identity);
+  return identity;
+}
+
 export async function startStation(options: TestStationOptions): Promise<StationCore> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `station-${options.code}-`));
   const core = new StationCore({
-    dataDir: options.dataDir ?? mkdtempSync(join(tmpdir(), `station-${options.code}-`)),
-    stationCode: options.code,
-    role: options.role,
-    clinicCode: options.clinicCode ?? DEMO_CLINIC,
-    roomCode: options.roomCode,
-    centralUrl: options.centralUrl,
+    dataDir,
+    identity: await testIdentity(options, dataDir),
     crypto: await testCrypto(),
     pollIntervalMs: options.pollIntervalMs ?? 1000,
     initialPageSize: options.initialPageSize,

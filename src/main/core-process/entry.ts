@@ -1,4 +1,5 @@
 import { openLocalKeyFile } from '../crypto/field-crypto';
+import { readIdentityFile } from '../enrolment/identity';
 import { StationCore } from '../station';
 import { findParent, receiveInit } from './parent';
 import { serveStation } from './server';
@@ -27,9 +28,13 @@ async function main(): Promise<number> {
     console.error(error instanceof Error ? error.message : String(error));
     return 1;
   }
-  const { keyFile, ...config } = init.config;
-  const log = (line: string) => console.error(`[station core ${config.stationCode}] ${line}`);
-  const served = serveStation(init.endpoint, async () => new StationCore({ ...config, crypto: await openLocalKeyFile(keyFile) }), log);
+  const { keyFile, identityFile, ...config } = init.config;
+  const log = (line: string) => console.error(`[station core ${config.dataDir}] ${line}`);
+  const served = serveStation(
+    init.endpoint,
+    async () => new StationCore({ ...config, identity: readIdentityFile(identityFile), crypto: await openLocalKeyFile(keyFile) }),
+    log,
+  );
   const stopBySignal = () => {
     void served.stop();
     setTimeout(() => process.exit(1), SIGNAL_STOP_MS).unref();

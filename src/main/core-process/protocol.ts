@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiErrorSchema, stationRoleSchema } from '../../shared/contract';
+import { apiErrorSchema } from '../../shared/contract';
 
 /*
  * The station contract carried over a message port between a host (the Electron main process, or
@@ -10,17 +10,13 @@ import { apiErrorSchema, stationRoleSchema } from '../../shared/contract';
 
 /**
  * What a core process needs to build its StationCore. Plain JSON, because it crosses a process
- * boundary: the key itself never travels, only the path of the key file the core opens.
+ * boundary: no key travels, only the paths of the files the core opens.
  */
 export const coreConfigSchema = z
   .object({
     dataDir: z.string().min(1, 'dataDir is required'),
-    stationCode: z.string().min(1, 'stationCode is required'),
-    role: stationRoleSchema,
-    clinicCode: z.string().min(1, 'clinicCode is required'),
-    roomCode: z.string().min(1).optional(),
-    centralUrl: z.string().min(1, 'centralUrl is required'),
-    centralRole: z.string().min(1).nullable().optional(),
+    /** The enrolled station's identity file (0600): gateway, CA, station key, clinic and role. */
+    identityFile: z.string().min(1, 'identityFile is required'),
     keyFile: z.string().min(1, 'keyFile is required'),
     pollIntervalMs: z.number().int().positive().optional(),
     verifyIntervalMs: z.number().int().positive().optional(),

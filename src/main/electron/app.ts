@@ -84,11 +84,11 @@ export function runApp(electron: ElectronApi, options: AppOptions): Promise<void
   };
 
   const openStation = (plan: StationPlan): void => {
-    const host = new CoreHost(electron, { entryPath: options.coreEntryPath, config: plan.core, log, restartDelaysMs: options.restartDelaysMs });
+    const host = new CoreHost(electron, { entryPath: options.coreEntryPath, stationCode: plan.code, config: plan.core, log, restartDelaysMs: options.restartDelaysMs });
     hosts.push(host);
     // A core that cannot start says why in its window (every call answers with the reason) and in the log.
     host.start().catch(() => undefined);
-    const window = new electron.BrowserWindow(stationWindowOptions({ code: plan.core.stationCode, role: plan.core.role }, options.preloadPath));
+    const window = new electron.BrowserWindow(stationWindowOptions({ code: plan.code, role: plan.role }, options.preloadPath));
     const contents = window.webContents;
     stations.set(contents.id, { window, host });
     const unsubscribes = eventNames.map((name) =>
@@ -100,8 +100,8 @@ export function runApp(electron: ElectronApi, options: AppOptions): Promise<void
       stations.delete(contents.id);
       for (const unsubscribe of unsubscribes) unsubscribe();
     });
-    if (plan.core.role === 'display') followDisplays(electron.screen, window, plan.displayMonitor);
-    window.loadURL(STATION_START_URL).catch((error: unknown) => log(`Station ${plan.core.stationCode} could not load its screen: ${String(error)}`));
+    if (plan.role === 'display') followDisplays(electron.screen, window, plan.displayMonitor);
+    window.loadURL(STATION_START_URL).catch((error: unknown) => log(`Station ${plan.code} could not load its screen: ${String(error)}`));
   };
 
   return app

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { describeIssues } from '../../shared/contract';
+import { describeIssues, type StationRole } from '../../shared/contract';
 import { stationsFileSchema } from '../../shared/station-list';
 import type { CoreConfig } from '../core-process/protocol';
 
@@ -12,6 +12,8 @@ import type { CoreConfig } from '../core-process/protocol';
  */
 
 export interface StationPlan {
+  code: string;
+  role: StationRole;
   core: CoreConfig;
   displayMonitor?: number;
 }
@@ -48,18 +50,18 @@ export function readStationsFile(path: string, userData: string): StationPlan[] 
   if (!parsed.success) throw new StationsFileError(`The station list ${path} is not valid: ${describeIssues(parsed.error)}`);
   const base = dirname(path);
   const within = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  return parsed.data.stations.map((station) => ({
+  return parsed.data.stations.map((station) => {
+    const dataDir = station.dataDir ? within(station.dataDir) : join(userData, 'stations', station.code);
+    return {
+    code: station.code,
+    role: station.role,
     core: {
-      dataDir: station.dataDir ? within(station.dataDir) : join(userData, 'stations', station.code),
-      stationCode: station.code,
-      role: station.role,
-      clinicCode: station.clinicCode,
-      ...(station.roomCode ? { roomCode: station.roomCode } : {}),
-      centralUrl: station.centralUrl,
-      ...(station.centralRole !== undefined ? { centralRole: station.centralRole } : {}),
+      dataDir,
+      identityFile: station.identityFile ? within(station.identityFile) : join(dataDir, 'identity.json'),
       keyFile: within(station.keyFile),
       ...(station.pollIntervalMs ? { pollIntervalMs: station.pollIntervalMs } : {}),
     },
     ...(station.displayMonitor ? { displayMonitor: station.displayMonitor } : {}),
-  }));
+  };
+  });
 }

@@ -2,7 +2,6 @@ import { ApiError, type Session, type StationRole } from '../../shared/contract'
 import { classifyFailure, type Central, type SignInResult } from '../../sync/central';
 import type { Cache } from '../cache/cache';
 import { apiErrorFromCentral } from '../central-errors';
-import type { ClinicService } from '../clinic/service';
 
 export interface StoredSession {
   token: string;
@@ -18,10 +17,9 @@ export const STAFF_ROLES = [...RECEPTION_ROLES, 'doctor'];
 /** Who is signed in at this station, checked at the centre and kept in the cache. */
 export class SessionService {
   constructor(
-    private readonly station: { code: string; role: StationRole },
+    private readonly stationRole: StationRole,
     private readonly cache: Cache,
     private readonly central: Central,
-    private readonly clinic: ClinicService,
     private readonly now: () => Date,
   ) {}
 
@@ -37,7 +35,7 @@ export class SessionService {
     const stored = this.current();
     if (!stored) throw new ApiError('not_signed_in', 'Please sign in.');
     if (!allowed.includes(stored.session.role)) {
-      throw new ApiError('forbidden', `A ${stored.session.role.replace('_', ' ')} cannot do this at a ${this.station.role} station.`);
+      throw new ApiError('forbidden', `A ${stored.session.role.replace('_', ' ')} cannot do this at a ${this.stationRole} station.`);
     }
     return stored;
   }
@@ -50,10 +48,9 @@ export class SessionService {
 
   /** Checks the password at the centre; the new session also carries this desk's offline work. */
   async signIn(username: string, password: string): Promise<Session> {
-    const clinic = this.clinic.require();
     let result: SignInResult;
     try {
-      result = await this.central.signIn({ clinicCode: clinic.code, username, password, stationCode: this.station.code, stationRole: this.station.role });
+      result = await this.central.signIn({ username, password });
     } catch (error) {
       const failure = classifyFailure(error);
       if (failure.kind === 'transient') {

@@ -29,12 +29,12 @@ export async function gatewayCommand(databaseUrl: string, options: GatewayComman
 }
 
 /**
- * The gateway must connect as a login role that is only a member of clinic_station (docs/gateway.md). It still
+ * The gateway must connect as a login role that is only a member of clinic_gateway (docs/gateway.md). It still
  * starts otherwise — the demo has no such role yet — but says so plainly, because RLS does not bind a superuser.
  */
 async function warnAboutRole(pool: pg.Pool, log: (line: string) => void): Promise<void> {
-  const { rows } = await pool.query<{ role: string; rolsuper: boolean; rolbypassrls: boolean; station: boolean }>(
-    `SELECT current_user AS role, rolsuper, rolbypassrls, pg_has_role(current_user, 'clinic_station', 'USAGE') AS station
+  const { rows } = await pool.query<{ role: string; rolsuper: boolean; rolbypassrls: boolean; gateway: boolean }>(
+    `SELECT current_user AS role, rolsuper, rolbypassrls, pg_has_role(current_user, 'clinic_gateway', 'USAGE') AS gateway
        FROM pg_roles WHERE rolname = current_user`,
   );
   const me = rows[0]!;
@@ -42,9 +42,9 @@ async function warnAboutRole(pool: pg.Pool, log: (line: string) => void): Promis
     log(
       `WARNING: the gateway connects as ${me.role}, a ${me.rolsuper ? 'superuser' : 'role that bypasses row-level security'}: ` +
         'row-level security does not bind it. The demo does this until enrolment and the gateway login role land; ' +
-        'a real centre connects as a login role that is only a member of clinic_station (docs/gateway.md).',
+        'a real centre connects as a login role that is only a member of clinic_gateway (docs/gateway.md).',
     );
-  } else if (!me.station) {
-    log(`WARNING: the gateway's database role ${me.role} is not a member of clinic_station: stations' calls will be refused.`);
+  } else if (!me.gateway) {
+    log(`WARNING: the gateway's database role ${me.role} is not a member of clinic_gateway: enrolment, signature checks and sign-in will be refused.`);
   }
 }

@@ -45,6 +45,8 @@ export interface SessionContext {
   /** The staff session token ('' when there is none: procedures then fail closed with GC401). */
   token: string;
   requestId?: string;
+  /** The station that signed the request: a session opened at another station is refused (clinic.current_session). */
+  stationId: string;
 }
 
 export async function withSession<T>(pool: pg.Pool, context: SessionContext, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -52,10 +54,10 @@ export async function withSession<T>(pool: pg.Pool, context: SessionContext, wor
   let broken = false;
   try {
     await client.query('BEGIN');
-    await client.query("SELECT set_config('app.session_token', $1, true), set_config('app.request_id', $2, true)", [
-      context.token,
-      context.requestId ?? '',
-    ]);
+    await client.query(
+      "SELECT set_config('app.session_token', $1, true), set_config('app.request_id', $2, true), set_config('app.station_id', $3, true)",
+      [context.token, context.requestId ?? '', context.stationId],
+    );
     const result = await work(client);
     await client.query('COMMIT');
     return result;

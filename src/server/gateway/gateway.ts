@@ -4,9 +4,10 @@ import Fastify from 'fastify';
 import type pg from 'pg';
 import { createPool, type PoolOptions } from './db';
 import { GatewayError, errorBody, fromDatabase } from './errors';
-import { Notifications } from './listen';
+import { createListener, type Listener } from './listen';
 import { registerLiveChannel, type LiveChannel, type LiveOptions } from './live';
-import { bearer, registerRoutes } from './routes';
+import { registerRoutes, sessionOf } from './routes';
+import { registerStationAuth } from './station-auth';
 
 /*
  * The central gateway (DESIGN §1): the only network door to the centre. Part 1 of issue 9 serves the central
@@ -31,11 +32,14 @@ export interface Gateway {
   close(): Promise<void>;
   /** The gateway's own pool, for health checks and for tests that prove what its database role cannot do. */
   readonly pool: pg.Pool;
+  /** The gateway's one LISTEN connection (station revocations and the live channel). */
+  readonly listener: Listener;
   readonly live: Pick<LiveChannel, 'stats'>;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
   const pool = createPool(options);
+  const listener = createListener({ databaseUrl: options.listenUrl ?? options.databaseUrl, log: options.log, applicationName: `${options.applicationName ?? 'gabriel-gateway'}-listen` });
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -64,19 +68,19 @@ export function createGateway(options: GatewayOptions): Gateway {
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send(errorBody(new GatewayError(404, 'NOT_FOUND', `There is no ${request.method} ${request.url} in the central contract.`), request.id));
   });
-  const notifications = new Notifications(options.listenUrl ?? options.databaseUrl, ['clinic_changes']);
+  const stationAuth = registerStationAuth(app, { pool, listener });
   let live: LiveChannel | null = null;
   void app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   void app.register(async (instance) => {
-    registerRoutes(instance, pool, logInternal);
-    live = registerLiveChannel(instance, pool, notifications, bearer, logInternal, options.live);
+    registerRoutes(instance, pool, stationAuth, logInternal);
+    live = registerLiveChannel(instance, pool, listener, sessionOf, logInternal, options.live);
   });
 
   return {
     pool,
+    listener,
     live: { stats: () => live?.stats() ?? { streams: 0, sockets: 0 } },
     async listen(port, host = '127.0.0.1') {
-      await notifications.start();
       await app.listen({ port, host });
       const address = app.server.address();
       const bound = typeof address === 'object' && address ? address.port : port;
@@ -85,7 +89,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     async close() {
       await live?.close();
       await app.close();
-      await notifications.stop();
+      stationAuth.close();
+      await listener.close();
       await pool.end();
     },
   };

@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { WebSocket } from 'ws';
 import { LIVE_CLOSE, centralRoutes, type LiveMessage } from '../../shared/central-contract';
-import { withSession } from './db';
+import { withSession, type SessionContext } from './db';
 import { GatewayError, fromDatabase } from './errors';
-import type { Notifications } from './listen';
+import type { Listener } from './listen';
 
 /*
  * The live channel (GET /v1/live, WebSocket): each clinic's new feed changes, rows and all, pushed to that clinic's
@@ -24,7 +24,7 @@ type Change = Extract<LiveMessage, { type: 'changes' }>['changes'][number];
 
 interface Subscriber {
   socket: WebSocket;
-  token: string;
+  session: SessionContext;
 }
 
 interface Stream {
@@ -62,8 +62,8 @@ const SETTLE_RETRIES = 40;
 export function registerLiveChannel(
   app: FastifyInstance,
   pool: pg.Pool,
-  notifications: Notifications,
-  bearer: (request: FastifyRequest) => string,
+  listener: Listener,
+  sessionOf: (request: FastifyRequest) => SessionContext,
   logInternal: (correlationId: string, error: unknown) => void,
   options: LiveOptions = {},
 ): LiveChannel {
@@ -104,7 +104,7 @@ export function registerLiveChannel(
           if (!subscriber) return;
           let answer: { changes: Change[]; settled: boolean };
           try {
-            answer = await withSession(pool, { token: subscriber.token }, async (client) => {
+            answer = await withSession(pool, subscriber.session, async (client) => {
               const { rows } = await client.query<{ result: { changes: Change[] }; settled: boolean }>(
                 `SELECT sync.pull($1::uuid, $2::xid8, $3::bigint, $4::text[], $5::int) AS result,
                         pg_snapshot_xmin(pg_current_snapshot()) = pg_snapshot_xmax(pg_current_snapshot()) AS settled`,
@@ -155,16 +155,16 @@ export function registerLiveChannel(
       void drain(stream);
     }
   };
-  const offNotify = notifications.on('clinic_changes', changed);
+  const offNotify = listener.subscribe('clinic_changes', changed);
   // Whatever committed while the gateway was not listening is sent now.
-  const offState = notifications.onStateChange((connected) => {
+  const offState = listener.onConnectionChange((connected) => {
     if (connected) for (const stream of streams.values()) void drain(stream);
   });
 
   const recheck = setInterval(() => {
     for (const stream of streams.values()) {
       for (const subscriber of stream.subscribers) {
-        withSession(pool, { token: subscriber.token }, (client) => client.query('SELECT clinic.current_session()')).catch((error: unknown) => {
+        withSession(pool, subscriber.session, (client) => client.query('SELECT clinic.current_session()')).catch((error: unknown) => {
           if (fromDatabase(error).failure.kind !== 'unauthenticated') return;
           subscriber.socket.close(LIVE_CLOSE.unauthenticated, 'Sign in again.');
           remove(stream, subscriber);
@@ -185,19 +185,19 @@ export function registerLiveChannel(
         if (tables.length === 0 || tables.length > 50 || !tables.every((t) => TABLE_NAME.test(t))) {
           throw new GatewayError(400, 'INVALID_REQUEST', 'tables: name the tables to follow, e.g. ?tables=queue_tickets,queue_calls');
         }
-        const token = bearer(request);
-        const session = await withSession(pool, { token }, async (client) => {
+        const context = sessionOf(request);
+        const session = await withSession(pool, context, async (client) => {
           const { rows } = await client.query<{ clinic_id: string; role: string; horizon: string }>(
             `SELECT s.clinic_id::text, s.role::text, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
                FROM clinic.current_session() s`,
           );
           return rows[0]!;
         });
-        (request as LiveRequest).live = { token, tables: [...new Set(tables)].sort(), ...session };
+        (request as LiveRequest).live = { context, tables: [...new Set(tables)].sort(), ...session };
       },
     },
     (socket, request) => {
-      const { token, tables, clinic_id: clinicId, role, horizon } = (request as LiveRequest).live!;
+      const { context, tables, clinic_id: clinicId, role, horizon } = (request as LiveRequest).live!;
       const key = `${clinicId}|${role}|${tables.join(',')}`;
       let stream = streams.get(key);
       if (!stream) {
@@ -218,7 +218,7 @@ export function registerLiveChannel(
         if (!clinicStreams) byClinic.set(clinicId, (clinicStreams = new Set()));
         clinicStreams.add(stream);
       }
-      const subscriber: Subscriber = { socket, token };
+      const subscriber: Subscriber = { socket, session: context };
       stream.subscribers.add(subscriber);
       const joined = stream;
       socket.on('close', () => remove(joined, subscriber));
@@ -249,5 +249,5 @@ export function registerLiveChannel(
 }
 
 interface LiveRequest extends FastifyRequest {
-  live?: { token: string; tables: string[]; clinic_id: string; role: string; horizon: string };
+  live?: { context: SessionContext; tables: string[]; clinic_id: string; role: string; horizon: string };
 }

@@ -1,7 +1,8 @@
 import type pg from 'pg';
-import type { PushAnswer, PushRequest } from '../../shared/central-contract';
+import { proceduresForStationRole, type PushAnswer, type PushRequest } from '../../shared/central-contract';
 import { callProcedure, withSession } from './db';
 import { fromDatabase } from './errors';
+import type { VerifiedStation } from './station-auth';
 
 /*
  * A batch of outbox entries in one round trip (DESIGN §4). Each entry is its own transaction under its own session
@@ -14,6 +15,7 @@ import { fromDatabase } from './errors';
 export async function pushBatch(
   pool: pg.Pool,
   entries: PushRequest['entries'],
+  station: VerifiedStation,
   logInternal: (error: unknown, requestKey: string) => void = () => undefined,
 ): Promise<PushAnswer[]> {
   const answers: PushAnswer[] = [];
@@ -27,8 +29,12 @@ export async function pushBatch(
       });
       continue;
     }
+    if (!proceduresForStationRole(station.role).includes(entry.procedure)) {
+      answers.push({ requestKey: entry.requestKey, ok: false, error: { kind: 'permanent', ...forbiddenAtStation(station, entry.procedure) } });
+      continue;
+    }
     try {
-      const result = await withSession(pool, { token: entry.sessionToken, requestId: entry.requestKey }, (client) =>
+      const result = await withSession(pool, { token: entry.sessionToken, requestId: entry.requestKey, stationId: station.id }, (client) =>
         callProcedure(client, entry.procedure, entry.requestKey, entry.args),
       );
       answers.push({ requestKey: entry.requestKey, ok: true, result });
@@ -40,4 +46,9 @@ export async function pushBatch(
     }
   }
   return answers;
+}
+
+/** The refusal of a procedure this kind of station never calls, decided before the database is asked. */
+export function forbiddenAtStation(station: VerifiedStation, procedure: string): { code: 'FORBIDDEN'; message: string } {
+  return { code: 'FORBIDDEN', message: `A ${station.role} station cannot do this (${procedure}).` };
 }

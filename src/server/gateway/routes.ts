@@ -6,17 +6,20 @@ import {
   centralRoutes,
   clinicByCodeRequestSchema,
   digestsRequestSchema,
+  enrolRequestSchema,
   initialPageRequestSchema,
   initialPlanRequestSchema,
   partitionRequestSchema,
+  proceduresForStationRole,
   pullRequestSchema,
   pushRequestSchema,
   sessionTokenSchema,
   signInRequestSchema,
 } from '../../shared/central-contract';
-import { callProcedure, withSession } from './db';
+import { callProcedure, withSession, type SessionContext } from './db';
 import { GatewayError } from './errors';
-import { pushBatch } from './push';
+import { forbiddenAtStation, pushBatch } from './push';
+import type { StationAuth, VerifiedStation } from './station-auth';
 import { digests, planInitialLoad, pullFeed, readPage, readPartition } from './sync-reads';
 
 /*
@@ -44,10 +47,21 @@ export function bearer(request: FastifyRequest): string {
   return match[1]!;
 }
 
+/** The station that signed the request; the hook (station-auth.ts) has refused every request without one. */
+function signedBy(request: FastifyRequest): VerifiedStation {
+  if (!request.station) throw new GatewayError(401, 'STATION_UNSIGNED', 'This request is not signed by an enrolled station.', 'unauthenticated');
+  return request.station;
+}
+
+/** The session context of a signed request carrying `Authorization: Bearer`. */
+export function sessionOf(request: FastifyRequest, requestId?: string): SessionContext {
+  return { token: bearer(request), requestId, stationId: signedBy(request).id };
+}
+
 /** Where internal failures go: logged with the correlation id the station was given, never sent to it. */
 export type InternalLog = (correlationId: string, error: unknown) => void;
 
-export function registerRoutes(app: FastifyInstance, pool: pg.Pool, logInternal: InternalLog): void {
+export function registerRoutes(app: FastifyInstance, pool: pg.Pool, stationAuth: StationAuth, logInternal: InternalLog): void {
   const r = centralRoutes;
 
   // The protocol check comes before sign-in, so it needs no session; sync.protocol() reveals nothing of a clinic.
@@ -71,69 +85,80 @@ export function registerRoutes(app: FastifyInstance, pool: pg.Pool, logInternal:
   });
 
   app.get(r.settings.path, async (request) => {
-    const token = bearer(request);
-    const settings = await withSession(pool, { token }, async (client) => (await client.query<{ s: unknown }>('SELECT clinic.settings_for_station() AS s')).rows[0]?.s);
+    const settings = await withSession(pool, sessionOf(request), async (client) => (await client.query<{ s: unknown }>('SELECT clinic.settings_for_station() AS s')).rows[0]?.s);
     return { settings: settings ?? {} };
+  });
+
+  // Signed by the new key itself (the hook lets this one through unsigned by an enrolled station).
+  app.post(r.enrol.path, async (request) => {
+    const body = parseBody(enrolRequestSchema, request.body);
+    stationAuth.verifyEnrolment(request, body.publicKey);
+    const { rows } = await pool.query<{ result: unknown }>('SELECT clinic.enrol_station($1, $2) AS result', [body.code, body.publicKey]);
+    return rows[0]!.result;
   });
 
   app.post(r.signIn.path, async (request) => {
     const body = parseBody(signInRequestSchema, request.body);
-    const { rows } = await pool.query<{ result: unknown }>('SELECT clinic.sign_in($1, $2, $3, $4, $5) AS result', [
-      body.clinicCode,
+    const { rows } = await pool.query<{ result: unknown }>('SELECT clinic.sign_in_at_station($1, $2, $3) AS result', [
+      signedBy(request).id,
       body.username,
       body.password,
-      body.stationCode,
-      body.stationRole,
     ]);
     return rows[0]!.result;
   });
 
   app.post(r.signOut.path, async (request) => {
-    await withSession(pool, { token: bearer(request) }, (client) => client.query('SELECT clinic.current_session()'));
-    return { revokedAtCentre: false };
+    await withSession(pool, sessionOf(request), (client) => client.query('SELECT clinic.sign_out()'));
+    return { revokedAtCentre: true };
+  });
+
+  app.post(r.refresh.path, async (request) => {
+    const { rows } = await withSession(pool, sessionOf(request), (client) =>
+      client.query<{ expires_at: string }>("SELECT clinic.refresh_session() ->> 'expires_at' AS expires_at"),
+    );
+    return { expires_at: rows[0]!.expires_at };
   });
 
   app.post(r.call.path, async (request) => {
-    const token = bearer(request);
+    const station = signedBy(request);
     const body = parseBody(callRequestSchema, request.body);
-    const result = await withSession(pool, { token, requestId: body.requestKey }, (client) =>
+    if (!proceduresForStationRole(station.role).includes(body.procedure)) {
+      throw new GatewayError(403, 'FORBIDDEN', forbiddenAtStation(station, body.procedure).message);
+    }
+    const result = await withSession(pool, sessionOf(request, body.requestKey), (client) =>
       callProcedure(client, body.procedure, body.requestKey, body.args),
     );
     return { result };
   });
 
   app.post(r.push.path, async (request) => {
+    const station = signedBy(request);
     const body = parseBody(pushRequestSchema, request.body);
-    return { answers: await pushBatch(pool, body.entries, (error, requestKey) => logInternal(`${request.id}/${requestKey}`, error)) };
+    return { answers: await pushBatch(pool, body.entries, station, (error, requestKey) => logInternal(`${request.id}/${requestKey}`, error)) };
   });
 
   app.post(r.initialPlan.path, async (request) => {
-    const token = bearer(request);
     const body = parseBody(initialPlanRequestSchema, request.body);
-    return withSession(pool, { token }, (client) => planInitialLoad(client, body.tables));
+    return withSession(pool, sessionOf(request), (client) => planInitialLoad(client, body.tables));
   });
 
   app.post(r.initialPage.path, async (request) => {
-    const token = bearer(request);
     const body = parseBody(initialPageRequestSchema, request.body);
-    return { rows: await withSession(pool, { token }, (client) => readPage(client, body)) };
+    return { rows: await withSession(pool, sessionOf(request), (client) => readPage(client, body)) };
   });
 
   app.post(r.pull.path, async (request) => {
-    const token = bearer(request);
     const body = parseBody(pullRequestSchema, request.body);
-    return withSession(pool, { token }, (client) => pullFeed(client, body));
+    return withSession(pool, sessionOf(request), (client) => pullFeed(client, body));
   });
 
   app.post(r.digests.path, async (request) => {
-    const token = bearer(request);
     const body = parseBody(digestsRequestSchema, request.body);
-    return { tables: await withSession(pool, { token }, (client) => digests(client, body.tables)) };
+    return { tables: await withSession(pool, sessionOf(request), (client) => digests(client, body.tables)) };
   });
 
   app.post(r.partition.path, async (request) => {
-    const token = bearer(request);
     const body = parseBody(partitionRequestSchema, request.body);
-    return { rows: await withSession(pool, { token }, (client) => readPartition(client, body)) };
+    return { rows: await withSession(pool, sessionOf(request), (client) => readPartition(client, body)) };
   });
 }

@@ -1,11 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { errorBodySchema, pushResponseSchema, signInResponseSchema, type SignInResponse } from '../../../src/shared/central-contract';
-import { api, patientIds, startGatewayFixture, ticketArgs, type GatewayFixture } from '../../support/gateway';
+import { api, enrolStation, patientIds, startGatewayFixture, ticketArgs, type GatewayFixture, type StationClient } from '../../support/gateway';
 
 // What the gateway refuses, and what its database role cannot do even on the gateway's own connections.
 
 let f: GatewayFixture;
+let desk: StationClient;
 let reception: SignInResponse;
 let patients: string[];
 let seq = 0;
@@ -15,9 +16,8 @@ const ticketCount = async () => (await f.admin.query<{ n: number }>('SELECT coun
 
 beforeAll(async () => {
   f = await startGatewayFixture();
-  const answer = await api(f.url, '/v1/session/sign-in', {
-    clinicCode: 'GFC-BDK', username: 'reception', password: 'demo1234', stationCode: 'GW-SAFETY-1', stationRole: 'reception',
-  });
+  desk = await enrolStation(f, { clinic: 'GFC-BDK', role: 'reception', code: 'GW-SAFETY-1' });
+  const answer = await desk.api('/v1/session/sign-in', { username: 'reception', password: 'demo1234' });
   reception = signInResponseSchema.parse(answer.body);
   patients = await patientIds(f.admin, 'GFC-BDK', 100);
 });
@@ -28,7 +28,7 @@ afterAll(async () => {
 
 describe('bad requests get 400 naming the field and write nothing', () => {
   test('a missing field', async () => {
-    const answer = await api(f.url, '/v1/session/sign-in', { clinicCode: 'GFC-BDK', username: 'reception', stationCode: 'X', stationRole: 'reception' });
+    const answer = await desk.api('/v1/session/sign-in', { username: 'reception' });
     expect(answer.status).toBe(400);
     expect(errorBodySchema.parse(answer.body)).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringMatching(/^password: /) });
   });
@@ -36,40 +36,38 @@ describe('bad requests get 400 naming the field and write nothing', () => {
   test('a wrong type, inside one entry of a push batch: no entry of the batch commits', async () => {
     const before = await ticketCount();
     const good = { procedure: 'issue_ticket', requestKey: randomUUID(), args: ticket(), sessionToken: reception.token };
-    const answer = await api(f.url, '/v1/push', { entries: [good, { ...good, requestKey: 42 }] });
+    const answer = await desk.api('/v1/push', { entries: [good, { ...good, requestKey: 42 }] });
     expect(answer.status).toBe(400);
     expect(errorBodySchema.parse(answer.body).message).toMatch(/^entries\.1\.requestKey: /);
     expect(await ticketCount()).toBe(before);
   });
 
   test('an oversized field, and a body over the limit', async () => {
-    const long = await api(f.url, '/v1/session/sign-in', {
-      clinicCode: 'GFC-BDK', username: 'x'.repeat(5000), password: 'demo1234', stationCode: 'X', stationRole: 'reception',
-    });
+    const long = await desk.api('/v1/session/sign-in', { username: 'x'.repeat(5000), password: 'demo1234' });
     expect(long.status).toBe(400);
     expect(errorBodySchema.parse(long.body).message).toMatch(/^username: /);
     const before = await ticketCount();
     const huge = { procedure: 'issue_ticket', requestKey: randomUUID(), args: { ...ticket(), note: 'x'.repeat(2 * 1024 * 1024) } };
-    const big = await api(f.url, '/v1/call', huge, reception.token);
+    const big = await desk.api('/v1/call', huge, reception.token);
     expect(big.status).toBe(413);
     expect(errorBodySchema.parse(big.body)).toMatchObject({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: expect.stringMatching(/^body: /) });
     expect(await ticketCount()).toBe(before);
   });
 
   test('a body that is not JSON', async () => {
-    const answer = await api(f.url, '/v1/session/sign-in', undefined, undefined, '{"clinicCode": ');
+    const answer = await desk.api('/v1/session/sign-in', undefined, undefined, { raw: '{"username": ' });
     expect(answer.status).toBe(400);
     expect(errorBodySchema.parse(answer.body).message).toMatch(/^body: /);
   });
 
   test('an unknown procedure is refused before the database', async () => {
-    const answer = await api(f.url, '/v1/call', { procedure: 'erase_patient', requestKey: randomUUID(), args: {} }, reception.token);
+    const answer = await desk.api('/v1/call', { procedure: 'erase_patient', requestKey: randomUUID(), args: {} }, reception.token);
     expect(answer.status).toBe(400);
     expect(errorBodySchema.parse(answer.body).message).toMatch(/^procedure: /);
   });
 
   test('a table name that is not a plain identifier never reaches SQL', async () => {
-    const answer = await api(f.url, '/v1/sync/digests', { tables: [{ table: 'patients"; DROP TABLE x; --', window: null }] }, reception.token);
+    const answer = await desk.api('/v1/sync/digests', { tables: [{ table: 'patients"; DROP TABLE x; --', window: null }] }, reception.token);
     expect(answer.status).toBe(400);
     expect(errorBodySchema.parse(answer.body).message).toMatch(/^tables\.0\.table: /);
   });
@@ -77,7 +75,7 @@ describe('bad requests get 400 naming the field and write nothing', () => {
 
 test('an unreachable database is a transient 503 with a plain message, the cause only in the log', async () => {
   const down = await f.start({ databaseUrl: 'postgres://nobody:nothing@127.0.0.1:1/none', connectTimeoutMs: 500 });
-  const answer = await api(down.url, '/v1/protocol');
+  const answer = await api(null, down.url, '/v1/protocol');
   expect(answer.status).toBe(503);
   const body = errorBodySchema.parse(answer.body);
   expect(body).toMatchObject({ code: 'UNAVAILABLE', kind: 'transient' });
@@ -88,25 +86,25 @@ test('an unreachable database is a transient 503 with a plain message, the cause
 test('connections the database ends are dropped from the pool, and the gateway keeps serving', async () => {
   const applicationName = `gw-kill-${randomBytes(4).toString('hex')}`;
   const gw = await f.start({ poolSize: 2, applicationName });
-  expect((await api(gw.url, '/v1/protocol')).status).toBe(200);
+  expect((await api(null, gw.url, '/v1/protocol')).status).toBe(200);
   const { rows } = await f.admin.query<{ n: number }>(
     'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1', [applicationName],
   );
   expect(rows[0]!.n).toBeGreaterThan(0);
   await new Promise((resolve) => setTimeout(resolve, 100));
-  expect((await api(gw.url, '/v1/protocol')).status).toBe(200);
+  expect((await api(null, gw.url, '/v1/protocol')).status).toBe(200);
 });
 
 describe('sessions', () => {
   test('no token, and a forged token, are 401', async () => {
     const body = { procedure: 'issue_ticket', requestKey: randomUUID(), args: ticket() };
-    const none = await api(f.url, '/v1/call', body);
+    const none = await desk.api('/v1/call', body);
     expect(none.status).toBe(401);
     expect(errorBodySchema.parse(none.body)).toMatchObject({ code: 'NO_SESSION', kind: 'unauthenticated' });
-    const forged = await api(f.url, '/v1/call', body, randomBytes(32).toString('hex'));
+    const forged = await desk.api('/v1/call', body, randomBytes(32).toString('hex'));
     expect(forged.status).toBe(401);
     expect(errorBodySchema.parse(forged.body)).toMatchObject({ code: 'GC401', kind: 'unauthenticated' });
-    const reads = await api(f.url, '/v1/sync/digests', { tables: [{ table: 'patients', window: null }] }, randomBytes(32).toString('hex'));
+    const reads = await desk.api('/v1/sync/digests', { tables: [{ table: 'patients', window: null }] }, randomBytes(32).toString('hex'));
     expect(reads.status).toBe(401);
   });
 
@@ -115,7 +113,7 @@ describe('sessions', () => {
       { procedure: 'issue_ticket', requestKey: randomUUID(), args: ticket(), sessionToken: randomBytes(32).toString('hex') },
       { procedure: 'issue_ticket', requestKey: randomUUID(), args: ticket(), sessionToken: reception.token },
     ];
-    const { answers } = pushResponseSchema.parse((await api(f.url, '/v1/push', { entries })).body);
+    const { answers } = pushResponseSchema.parse((await desk.api('/v1/push', { entries })).body);
     expect(answers.map((a) => (a.ok ? 'ok' : `${a.error.kind}:${a.error.code}`))).toEqual(['unauthenticated:GC401', 'transient:NOT_ATTEMPTED']);
   });
 });
@@ -151,7 +149,7 @@ describe("the gateway's database role", () => {
   });
 
   test('a column the role may not read is refused without the database message, logged under the correlation id', async () => {
-    const answer = await api(f.url, '/v1/sync/partition', { table: 'patients', window: null, columns: ['id', 'nric_enc'], partition: '0' }, reception.token);
+    const answer = await desk.api('/v1/sync/partition', { table: 'patients', window: null, columns: ['id', 'nric_enc'], partition: '0' }, reception.token);
     expect(answer.status).toBe(403);
     const body = errorBodySchema.parse(answer.body);
     expect(body.code).toBe('FORBIDDEN');
@@ -162,7 +160,7 @@ describe("the gateway's database role", () => {
   test("a session never outlives its transaction on a pooled connection: the next caller runs without it", async () => {
     const single = await f.start({ poolSize: 1 });
     const call = { procedure: 'issue_ticket', requestKey: randomUUID(), args: ticket() };
-    expect((await api(single.url, '/v1/call', call, reception.token)).status).toBe(200);
+    expect((await api(desk.key, single.url, '/v1/call', call, reception.token)).status).toBe(200);
     const { rows } = await single.gateway.pool.query<{ token: string | null }>("SELECT current_setting('app.session_token', true) AS token");
     expect(rows[0]!.token ?? '').toBe('');
     const anonymous = await single.gateway.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM clinic.patients');
@@ -183,7 +181,7 @@ describe("the gateway's database role", () => {
     })();
     const pushes = await Promise.all(
       Array.from({ length: 30 }, () =>
-        api(small.url, '/v1/push', { entries: [{ procedure: 'issue_ticket', requestKey: randomUUID(), args: ticket(), sessionToken: reception.token }] }),
+        api(desk.key, small.url, '/v1/push', { entries: [{ procedure: 'issue_ticket', requestKey: randomUUID(), args: ticket(), sessionToken: reception.token }] }),
       ),
     );
     sampling = false;
