@@ -39,9 +39,9 @@ module.exports = {
     ),
     allowlist(
       'sync-allowlist',
-      "src/sync is the station's side of the central protocol: shared, itself and the kysely query builder.",
+      "src/sync is the station's side of the central contract: shared, itself, zod, and HTTPS (undici) and WebSocket (ws) clients to the gateway.",
       { path: '^src/sync/' },
-      ['^src/(shared|sync)/', ...npm('kysely')],
+      ['^src/(shared|sync)/', ...npm('zod', 'undici', 'ws')],
     ),
     allowlist(
       'main-allowlist',
@@ -78,7 +78,7 @@ module.exports = {
         // EXCEPTION until the gateway computes lookup hashes (security issue): cli.ts, pdpa.ts and rotate-keys.ts
         // use the station's field crypto.
         '^src/main/crypto/',
-        ...npm('postgrator', 'zod', 'fastify', 'ws'),
+        ...npm('postgrator', 'zod', 'fastify', '@fastify/websocket', 'ws'),
       ],
     ),
     allowlist(
@@ -149,8 +149,6 @@ module.exports = {
       'pg',
       [
         '^(src/server|dev|seeds|tests)/',
-        // EXCEPTION until the gateway issue lands: stations still talk to Postgres directly, through these files.
-        '^src/sync/(central|listener|pull)\\.ts$',
       ],
     ),
     placement(

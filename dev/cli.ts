@@ -9,7 +9,7 @@ import { startEmbeddedPostgres } from './embedded-postgres';
 import { BrowserHost } from '../src/main/host/browser-host';
 import { openLocalKeyFile } from '../src/main/crypto/field-crypto';
 import { StationCore } from '../src/main/station';
-import { stationRoleSchema } from '../src/shared/contract';
+import { enrolStation, readIdentityFile, writeIdentityFile } from '../src/main/enrolment/identity';
 import { isServerCommand, runServerCommand, serverUsage } from '../src/server/cli';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,9 +25,10 @@ Usage: npm run cli -- <command> [options]      (npm start = the start command)
       when the Electron binary is installed, otherwise serves each station to a browser.
       --reset deletes DIR first. DIR defaults to ./.data (or GABRIEL_DATA_DIR).
 ${serverUsage}
-  station --role reception|consult|display --code CODE [--clinic ${DEMO_CLINIC_CODE}] [--room R1]
+  station [--gateway https://… --enrol-code CODE [--ca FILE]] [--station-dir DIR]
           [--port 0] [--host 127.0.0.1] [--data-dir DIR]
-      One station served to a browser (e.g. the waiting-room TV). Needs DATABASE_URL.
+      One station served to a browser (e.g. the waiting-room TV). The first time, it enrols at the
+      gateway with a one-time code (npm run cli -- enrol …); later it starts from its identity file.
 
 The central database is DATABASE_URL when set; otherwise the embedded one in the data folder.`;
 
@@ -139,36 +140,31 @@ async function station(args: string[], dataDir: string): Promise<void> {
     args,
     options: {
       'data-dir': { type: 'string' },
-      role: { type: 'string' },
-      code: { type: 'string' },
-      clinic: { type: 'string', default: DEMO_CLINIC_CODE },
-      room: { type: 'string' },
+      'station-dir': { type: 'string' },
+      gateway: { type: 'string' },
+      ca: { type: 'string' },
+      'enrol-code': { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
     },
     strict: true,
   });
-  const databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) throw new Error('The station command needs DATABASE_URL: the central database this station syncs with.');
-  const role = stationRoleSchema.safeParse(values.role);
-  if (!role.success) throw new Error('--role must be reception, consult or display.');
-  const code = values.code;
-  if (typeof code !== 'string' || !code) throw new Error('--code is required: the station’s name, e.g. BDK-RECEPTION-2.');
-  if (role.data === 'consult' && typeof values.room !== 'string') throw new Error('A consult station needs --room, e.g. --room R2.');
+  const stationDir = resolve(typeof values['station-dir'] === 'string' ? values['station-dir'] : join(dataDir, 'stations', 'browser-station'));
+  const identityFile = join(stationDir, 'identity.json');
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a TCP port number, not "${values.port}".`);
-  const core = new StationCore({
-    dataDir: join(dataDir, 'stations', code),
-    stationCode: code,
-    role: role.data,
-    clinicCode: String(values.clinic),
-    roomCode: typeof values.room === 'string' ? values.room : undefined,
-    centralUrl: databaseUrl,
-    crypto: await openLocalKeyFile(join(dataDir, 'keys', 'local-key.json')),
-  });
+  if (!existsSync(identityFile)) {
+    if (typeof values.gateway !== 'string' || typeof values['enrol-code'] !== 'string') {
+      throw new Error(`${stationDir} holds no enrolled station yet: give --gateway https://… and --enrol-code CODE (from: npm run cli -- enrol …).`);
+    }
+    const caPem = typeof values.ca === 'string' ? readFileSync(values.ca, 'utf8') : null;
+    writeIdentityFile(identityFile, await enrolStation({ gatewayUrl: values.gateway, gatewayCaPem: caPem, code: values['enrol-code'] }));
+  }
+  const identity = readIdentityFile(identityFile);
+  const core = new StationCore({ dataDir: stationDir, identity, crypto: await openLocalKeyFile(join(dataDir, 'keys', 'local-key.json')) });
   await core.start();
   const host = new BrowserHost({ station: core, rendererDir, host: String(values.host) });
-  console.log(`${role.data} station ${code}: ${await host.listen(port)}`);
+  console.log(`${identity.station.role} station ${identity.station.code} of ${identity.clinic.code}: ${await host.listen(port)}`);
   const stop = async () => {
     await host.close();
     await core.stop();

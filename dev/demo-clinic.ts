@@ -1,7 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
+import { createGatewayLogin, enrolNewStation } from './enrolment';
+import { readIdentityFile, writeIdentityFile, type StationIdentity } from '../src/main/enrolment/identity';
+import { createGateway, type Gateway } from '../src/server/gateway/gateway';
 import { migrate } from '../src/server/migrate';
 import { openLocalKeyFile, type FieldCrypto } from '../src/main/crypto/field-crypto';
 import type { StationsFile } from '../src/shared/station-list';
@@ -11,8 +16,9 @@ import type { StationRole } from '../src/shared/contract';
 
 /**
  * What `npm start` runs: the central database (embedded unless DATABASE_URL points elsewhere),
- * migrated and seeded with the demo chain, and the three stations of clinic 1 — each with its own
- * folder and SQLite cache, as three PCs would have.
+ * migrated and seeded with the demo chain; the gateway in front of it, connected as its own login
+ * role; and the three stations of clinic 1, each enrolled at the gateway with its own key, folder
+ * and SQLite cache, as three PCs would be. The stations never see the database.
  */
 export interface DemoClinicOptions {
   /** Everything the demo keeps between runs: the embedded cluster, the key file, the station caches. */
@@ -31,6 +37,7 @@ export interface DemoStation {
 
 export interface DemoClinic {
   databaseUrl: string;
+  gatewayUrl: string;
   stations: DemoStation[];
   stop(): Promise<void>;
 }
@@ -49,15 +56,22 @@ export function defaultDataDir(): string {
   return resolve(process.env.GABRIEL_DATA_DIR ?? '.data');
 }
 
-/** The central side of the demo, ready for stations: database up, migrated and seeded, key file in place. */
+/** The central side of the demo, ready for stations: database up, migrated and seeded, gateway serving, stations enrolled. */
 export interface PreparedDemoClinic {
   dataDir: string;
   databaseUrl: string;
+  gateway: Gateway;
+  gatewayUrl: string;
   keyFile: string;
   crypto: FieldCrypto;
-  /** Stops the embedded database, when the demo started one. */
+  /** Each demo station's identity file, by station code. */
+  identityFiles: Record<string, string>;
+  /** Stops the gateway and the embedded database, when the demo started one. */
   stop(): Promise<void>;
 }
+
+/** The gateway's login role in the demo; its password is made on first run and kept in the data folder (0600). */
+const DEMO_GATEWAY_ROLE = 'gabriel_gateway_demo';
 
 export async function prepareDemoClinic(options: DemoClinicOptions): Promise<PreparedDemoClinic> {
   const log = options.log ?? (() => undefined);
@@ -69,6 +83,7 @@ export async function prepareDemoClinic(options: DemoClinicOptions): Promise<Pre
   await mkdir(dataDir, { recursive: true });
 
   let embedded: EmbeddedPostgresHandle | null = null;
+  let gateway: Gateway | null = null;
   let databaseUrl = options.databaseUrl;
   if (!databaseUrl) {
     embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), log: undefined });
@@ -85,29 +100,77 @@ export async function prepareDemoClinic(options: DemoClinicOptions): Promise<Pre
     const crypto = await openLocalKeyFile(keyFile);
     const seeded = await seedDemoIfEmpty(databaseUrl, crypto);
     if (seeded) log('Seeded the demo chain: 2 clinics, 3 doctors each, 500 patients each');
+    const login = await createGatewayLogin(databaseUrl, { role: DEMO_GATEWAY_ROLE, password: await demoSecret(join(dataDir, 'central', 'gateway-login-password')) });
+    gateway = createGateway({ databaseUrl: login.url, log });
+    const { url: gatewayUrl } = await gateway.listen(Number(process.env.GABRIEL_GATEWAY_PORT ?? 0));
+    log(`Central gateway: ${gatewayUrl} (as database role ${DEMO_GATEWAY_ROLE}, a member of clinic_gateway only)`);
+    const identityFiles: Record<string, string> = {};
+    for (const station of demoStations) {
+      identityFiles[station.code] = await ensureEnrolled(databaseUrl, gatewayUrl, join(dataDir, 'stations', station.code), station, log);
+    }
+    const running = gateway;
     return {
       dataDir,
       databaseUrl,
+      gateway: running,
+      gatewayUrl,
       keyFile,
       crypto,
+      identityFiles,
       async stop() {
+        await running.close();
         await embedded?.stop();
       },
     };
   } catch (error) {
+    await gateway?.close();
     await embedded?.stop();
     throw error;
   }
 }
 
+/** A random secret made once and kept, readable by its owner only. */
+async function demoSecret(path: string): Promise<string> {
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const secret = randomBytes(24).toString('base64url');
+  await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
+  await writeFile(path, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+/**
+ * Enrols a demo station the first time, as an operator and a new PC would; later runs reuse its identity, pointed at
+ * wherever the demo's gateway listens this time. A station whose identity was lost is revoked and enrolled again.
+ */
+async function ensureEnrolled(
+  databaseUrl: string,
+  gatewayUrl: string,
+  stationDir: string,
+  station: (typeof demoStations)[number],
+  log: (line: string) => void,
+): Promise<string> {
+  const file = join(stationDir, 'identity.json');
+  let identity: StationIdentity | null = existsSync(file) ? readIdentityFile(file) : null;
+  if (!identity) {
+    const admin = new pg.Client(databaseUrl);
+    await admin.connect();
+    try {
+      const enrolled = await admin.query('SELECT 1 FROM clinic.stations s JOIN clinic.clinics c ON c.id = s.clinic_id WHERE c.code = $1 AND s.code = $2 AND s.public_key IS NOT NULL AND s.revoked_at IS NULL', [DEMO_CLINIC_CODE, station.code]);
+      if (enrolled.rowCount) await admin.query('SELECT clinic.operator_revoke_station($1, $2, $3)', [DEMO_CLINIC_CODE, station.code, 'The demo lost this station\'s identity file.']);
+    } finally {
+      await admin.end();
+    }
+    identity = await enrolNewStation(databaseUrl, { url: gatewayUrl, caPem: null }, { clinic: DEMO_CLINIC_CODE, role: station.role, code: station.code, room: station.roomCode });
+    log(`Enrolled ${station.role} station ${station.code} at the gateway`);
+  }
+  writeIdentityFile(file, { ...identity, gatewayUrl });
+  return file;
+}
+
 function demoStationConfig(prepared: PreparedDemoClinic, station: (typeof demoStations)[number]): StationConfig {
   return {
     dataDir: join(prepared.dataDir, 'stations', station.code),
-    stationCode: station.code,
-    role: station.role,
-    clinicCode: DEMO_CLINIC_CODE,
-    roomCode: station.roomCode,
-    centralUrl: prepared.databaseUrl,
+    identity: readIdentityFile(prepared.identityFiles[station.code]!),
     crypto: prepared.crypto,
   };
 }
@@ -131,6 +194,7 @@ export async function startDemoClinic(options: DemoClinicOptions): Promise<DemoC
 
   return {
     databaseUrl: prepared.databaseUrl,
+    gatewayUrl: prepared.gatewayUrl,
     stations,
     async stop() {
       await Promise.all(stations.map((s) => s.core.stop().catch(() => undefined)));
@@ -168,15 +232,13 @@ export async function prepareElectronStations(prepared: PreparedDemoClinic, log:
     stations: demoStations.map((station) => ({
       code: station.code,
       role: station.role,
-      clinicCode: DEMO_CLINIC_CODE,
-      ...(station.roomCode ? { roomCode: station.roomCode } : {}),
-      centralUrl: prepared.databaseUrl,
       keyFile: prepared.keyFile,
       dataDir: join(prepared.dataDir, 'stations', station.code),
+      identityFile: prepared.identityFiles[station.code]!,
     })),
   };
   const path = join(prepared.dataDir, 'electron-stations.json');
-  // It holds the database URL (with its password) until the gateway replaces it: owner only.
+  // It names where each station's key is kept: owner only.
   await writeFile(path, `${JSON.stringify(list, null, 2)}\n`, { mode: 0o600 });
   await chmod(path, 0o600);
   return path;

@@ -1,5 +1,5 @@
-import { join } from 'node:path';
-import { StationCore } from '../../src/main/station';
+import type { StationCore } from '../../src/main/station';
+import { benchCentral } from './stations';
 import { notifyRoundTrips, type BenchContext } from './context';
 import { emit, percentile } from './report';
 
@@ -7,15 +7,16 @@ import { emit, percentile } from './report';
 export async function benchCallToDisplay(ctx: BenchContext, calls: number): Promise<void> {
   const url = await ctx.newDatabase('bench_queue', { patientsPerClinic: calls + 20 });
   const stations: StationCore[] = [];
-  const station = (role: 'reception' | 'consult' | 'display', code: string, roomCode?: string) => {
-    const core = new StationCore({ dataDir: join(ctx.workDir, code), stationCode: code, role, clinicCode: 'GFC-BDK', roomCode, centralUrl: url, crypto: ctx.crypto });
+  const centre = await benchCentral(ctx, url);
+  const station = async (role: 'reception' | 'consult' | 'display', code: string, room?: string) => {
+    const core = await centre.station(code, role, { room });
     stations.push(core);
     return core;
   };
   try {
-    const reception = station('reception', 'BENCH-RECEPTION');
-    const consult = station('consult', 'BENCH-CONSULT', 'R1');
-    const display = station('display', 'BENCH-DISPLAY');
+    const reception = await station('reception', 'BENCH-RECEPTION');
+    const consult = await station('consult', 'BENCH-CONSULT', 'R1');
+    const display = await station('display', 'BENCH-DISPLAY');
     await Promise.all(stations.map((s) => s.start()));
     await reception.handle('session.signIn', { username: 'reception', password: 'demo1234' });
     await consult.handle('session.signIn', { username: 'dr.tan', password: 'demo1234' });
@@ -59,6 +60,7 @@ export async function benchCallToDisplay(ctx: BenchContext, calls: number): Prom
     }
   } finally {
     await Promise.all(stations.map((s) => s.stop().catch(() => undefined)));
+    await centre.close();
   }
 }
 

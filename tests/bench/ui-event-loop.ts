@@ -1,11 +1,11 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import pg from 'pg';
-import { StationCore } from '../../src/main/station';
 import { eventNames, type SyncStatus } from '../../src/shared/contract';
 import { seedScale } from '../../seeds/scale';
 import { forkCore } from '../support/core-child';
 import type { BenchContext } from './context';
+import { benchCentral, type BenchCentral } from './stations';
 import { emit } from './report';
 
 /*
@@ -46,10 +46,24 @@ export async function benchUiEventLoop(ctx: BenchContext): Promise<void> {
   } finally {
     await admin.end();
   }
-  const config = (code: string) => ({ dataDir: join(ctx.workDir, code), stationCode: code, role: 'reception' as const, clinicCode: 'GFC-BDK', centralUrl: url, pollIntervalMs: 2000 });
+  const centre = await benchCentral(ctx, url, { ownProcess: true });
+  try {
+    await measure(ctx, centre);
+  } finally {
+    await centre.close();
+  }
+}
 
+async function measure(ctx: BenchContext, centre: BenchCentral): Promise<void> {
   // --- the core in its own process: this process only relays, as the Electron main does ---------
-  const core = forkCore({ ...config('BENCH-UI-CHILD'), keyFile: ctx.keyFile });
+  const core = forkCore({
+    dataDir: join(ctx.workDir, 'BENCH-UI-CHILD'),
+    stationCode: 'BENCH-UI-CHILD',
+    role: 'reception',
+    identityFile: await centre.identityFile('BENCH-UI-CHILD', 'reception'),
+    keyFile: ctx.keyFile,
+    pollIntervalMs: 2000,
+  });
   await core.client.started;
   const relayed: string[] = [];
   const unsubscribe = eventNames.map((name) => core.client.on(name, (payload) => relayed.push(JSON.stringify([name, payload]))));
@@ -66,7 +80,7 @@ export async function benchUiEventLoop(ctx: BenchContext): Promise<void> {
   await core.client.stop();
 
   // --- the core in this process, as before ------------------------------------------------------
-  const inline = new StationCore({ ...config('BENCH-UI-INLINE'), crypto: ctx.crypto });
+  const inline = await centre.station('BENCH-UI-INLINE', 'reception', { pollIntervalMs: 2000 });
   await inline.start();
   const together = histogram();
   await inline.handle('session.signIn', { username: 'reception', password: 'demo1234' });

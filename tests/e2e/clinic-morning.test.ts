@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { createTestDatabase } from '../support/db';
-import { startStation, waitFor } from '../support/stations';
+import { startStation, waitFor, startTestCentral, type TestCentral } from '../support/stations';
 import { launchChromium } from '../support/browser';
 import { BrowserHost } from '../../src/main/host/browser-host';
 import type { StationCore } from '../../src/main/station';
@@ -19,6 +19,7 @@ const shots = join(process.cwd(), 'tests', '.artifacts', 'e2e');
 describe('a clinic morning in the browser', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   const stations: StationCore[] = [];
+  let centre: TestCentral;
   const hosts: BrowserHost[] = [];
   let browser: Browser;
   const urls: Record<'reception' | 'consult' | 'display', string> = { reception: '', consult: '', display: '' };
@@ -26,13 +27,14 @@ describe('a clinic morning in the browser', () => {
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
     db = await createTestDatabase({ template: 'demo' });
+    centre = await startTestCentral(db.url);
     const specs = [
       { role: 'reception', code: 'E2E-RECEPTION' },
       { role: 'consult', code: 'E2E-CONSULT', roomCode: 'R2' },
       { role: 'display', code: 'E2E-DISPLAY' },
     ] as const;
     for (const spec of specs) {
-      const core = await startStation({ centralUrl: db.url, ...spec });
+      const core = await startStation({ central: centre, ...spec });
       stations.push(core);
       const host = new BrowserHost({ station: core, rendererDir });
       hosts.push(host);
@@ -45,6 +47,7 @@ describe('a clinic morning in the browser', () => {
     await browser?.close();
     await Promise.all(hosts.map((h) => h.close()));
     await Promise.all(stations.map((s) => s.stop()));
+    await centre?.close();
     await db?.drop();
   });
 

@@ -7,7 +7,7 @@ import { ApiError } from '../../src/shared/contract';
 import type { CoreConfig } from '../../src/main/core-process/protocol';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { forkCore, type CoreChild } from '../support/core-child';
-import { waitFor } from '../support/stations';
+import { startTestCentral, testIdentityFile, waitFor, type TestCentral } from '../support/stations';
 
 /*
  * The station core in its own process, spoken to over the port protocol exactly as the Electron
@@ -16,17 +16,21 @@ import { waitFor } from '../support/stations';
 describe('the station core process', () => {
   let db: TestDatabase;
   const children: CoreChild[] = [];
+  let centre: TestCentral;
 
-  const config = (overrides: Partial<CoreConfig> = {}): CoreConfig => ({
-    dataDir: mkdtempSync(join(tmpdir(), 'core-process-')),
-    stationCode: 'CORE-RECEPTION',
-    role: 'reception',
-    clinicCode: 'GFC-BDK',
-    centralUrl: db.url,
-    keyFile: inject('pg').keyFile,
-    pollIntervalMs: 1000,
-    ...overrides,
-  });
+  /** A new PC enrolled as reception station `stationCode`, and the init its host sends. */
+  const config = async (stationCode = 'CORE-RECEPTION', overrides: Partial<CoreConfig> = {}): Promise<CoreConfig> => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'core-process-'));
+    return {
+      dataDir,
+      stationCode,
+      role: 'reception',
+      identityFile: await testIdentityFile({ central: centre, role: 'reception', code: stationCode }, dataDir),
+      keyFile: inject('pg').keyFile,
+      pollIntervalMs: 1000,
+      ...overrides,
+    };
+  };
   const start = (c: CoreConfig | Record<string, unknown>) => {
     const core = forkCore(c);
     children.push(core);
@@ -35,6 +39,7 @@ describe('the station core process', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase({ template: 'demo' });
+    centre = await startTestCentral(db.url);
   });
 
   afterAll(async () => {
@@ -42,11 +47,12 @@ describe('the station core process', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     }
+    await centre?.close();
     await db?.drop();
   });
 
   it('answers station.info, session.signIn and patients.search through the port, then stops cleanly', async () => {
-    const core = start(config());
+    const core = start(await config());
     await core.client.started;
 
     const info = await core.client.handle('station.info', {});
@@ -69,7 +75,7 @@ describe('the station core process', () => {
   });
 
   it('forwards the core’s events, parsed against the contract', async () => {
-    const core = start(config({ stationCode: 'CORE-EVENTS' }));
+    const core = start(await config('CORE-EVENTS'));
     const printers: unknown[] = [];
     const statuses: { online: boolean }[] = [];
     core.client.on('printer.status', (status) => printers.push(status));
@@ -83,7 +89,7 @@ describe('the station core process', () => {
   });
 
   it('answers bad messages with a clear error and keeps serving', async () => {
-    const core = start(config({ stationCode: 'CORE-BAD-INPUT' }));
+    const core = start(await config('CORE-BAD-INPUT'));
     await core.client.started;
     const answerTo = (id: number) => waitFor(() => core.received.find((m) => (m as { id?: number }).id === id), `the answer to ${id}`);
 
@@ -106,7 +112,7 @@ describe('the station core process', () => {
   });
 
   it('reports a core killed with SIGKILL to the client: waiting and later calls fail as offline', async () => {
-    const core = start(config({ stationCode: 'CORE-KILLED' }));
+    const core = start(await config('CORE-KILLED'));
     await core.client.started;
     const closed = new Promise<string>((resolve) => core.client.onClose(resolve));
 
@@ -125,13 +131,16 @@ describe('the station core process', () => {
   });
 
   it('says why it could not start, answers calls with that, and exits 1', async () => {
-    const core = start(config({ stationCode: 'CORE-NO-CLINIC', clinicCode: 'NO-SUCH-CLINIC' }));
-    await expect(core.client.started).rejects.toMatchObject({ message: 'No clinic with code NO-SUCH-CLINIC in the central database.' });
+    const other = await config('CORE-OTHER');
+    const core = start({ ...other, stationCode: 'CORE-COPIED' });
+    await expect(core.client.started).rejects.toMatchObject({ message: expect.stringMatching(/belongs to reception station CORE-OTHER, not to reception station CORE-COPIED/) });
     await expect(core.exited).resolves.toMatchObject({ code: 1 });
+    const unenrolled = start({ ...(await config('CORE-NEW')), identityFile: join(tmpdir(), 'no-such-identity.json') });
+    await expect(unenrolled.client.started).rejects.toMatchObject({ message: expect.stringMatching(/not enrolled yet/) });
   });
 
   it('refuses an invalid init with the fields that are wrong, and exits 1', async () => {
-    const { dataDir: _dataDir, ...withoutDataDir } = config({ stationCode: 'CORE-BAD-INIT' });
+    const { dataDir: _dataDir, ...withoutDataDir } = await config('CORE-BAD-INIT');
     const core = start({ ...withoutDataDir, role: 'pharmacy' });
     const failure = await core.client.started.then(
       () => null,

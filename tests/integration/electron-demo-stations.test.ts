@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareDemoClinic, prepareElectronStations, type PreparedDemoClinic } from '../../dev/demo-clinic';
@@ -29,14 +29,21 @@ describe('the demo’s station list for Electron', () => {
     const path = await prepareElectronStations(prepared);
     if (process.platform !== 'win32') expect(statSync(path).mode & 0o777).toBe(0o600);
     const plans = readStationsFile(path, '/unused-user-data');
-    expect(plans.map((p) => [p.core.stationCode, p.core.role, p.core.roomCode])).toEqual([
-      ['BDK-RECEPTION-1', 'reception', undefined],
-      ['BDK-CONSULT-1', 'consult', 'R1'],
-      ['BDK-DISPLAY-1', 'display', undefined],
+    expect(plans.map((p) => [p.core.stationCode, p.core.role])).toEqual([
+      ['BDK-RECEPTION-1', 'reception'],
+      ['BDK-CONSULT-1', 'consult'],
+      ['BDK-DISPLAY-1', 'display'],
     ]);
     for (const plan of plans) {
-      expect(plan.core).toMatchObject({ clinicCode: 'GFC-BDK', centralUrl: db.url, keyFile: prepared.keyFile, dataDir: join(prepared.dataDir, 'stations', plan.core.stationCode) });
+      const stationDir = join(prepared.dataDir, 'stations', plan.core.stationCode);
+      expect(plan.core).toMatchObject({ keyFile: prepared.keyFile, dataDir: stationDir, identityFile: join(stationDir, 'identity.json') });
+      // Each PC holds its enrolment, readable by its owner only, and no database address at all.
+      const identity = readFileSync(plan.core.identityFile, 'utf8');
+      if (process.platform !== 'win32') expect(statSync(plan.core.identityFile).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(identity)).toMatchObject({ gatewayUrl: prepared.gatewayUrl, clinic: { code: 'GFC-BDK' }, station: { code: plan.core.stationCode, role: plan.core.role } });
+      expect(identity).not.toMatch(/postgres(ql)?:\/\//);
     }
+    expect(readFileSync(path, 'utf8')).not.toMatch(/postgres(ql)?:\/\//);
 
     const display = forkCore(plans[2]!.core);
     try {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createTestDatabase } from '../support/db';
 import { TcpProxy } from '../support/tcp-proxy';
-import { startStation, viaPort, waitFor } from '../support/stations';
+import { startStation, startTestCentral, waitFor, type TestCentral } from '../support/stations';
 import type { StationCore } from '../../src/main/station';
 import { parseTicketNumber } from '../../src/shared/ticket-number';
 
@@ -13,6 +13,7 @@ import { parseTicketNumber } from '../../src/shared/ticket-number';
 describe('stations offline and back', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let proxy: TcpProxy;
+  let centre: TestCentral;
   let deskA: StationCore;
   let deskB: StationCore;
   let doctor: StationCore;
@@ -20,12 +21,13 @@ describe('stations offline and back', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase({ template: 'demo' });
-    const target = new URL(db.url);
+    centre = await startTestCentral(db.url);
+    const target = new URL(centre.gatewayUrl);
     proxy = new TcpProxy(target.hostname, Number(target.port));
-    const url = viaPort(db.url, await proxy.listen());
-    deskA = await startStation({ centralUrl: url, role: 'reception', code: 'T-DESK-1' });
-    deskB = await startStation({ centralUrl: url, role: 'reception', code: 'T-DESK-2' });
-    doctor = await startStation({ centralUrl: url, role: 'consult', code: 'T-CONSULT-1', roomCode: 'R1' });
+    const gatewayUrl = `http://127.0.0.1:${await proxy.listen()}`;
+    deskA = await startStation({ central: centre, gatewayUrl, role: 'reception', code: 'T-DESK-1' });
+    deskB = await startStation({ central: centre, gatewayUrl, role: 'reception', code: 'T-DESK-2' });
+    doctor = await startStation({ central: centre, gatewayUrl, role: 'consult', code: 'T-CONSULT-1', roomCode: 'R1' });
     await deskA.handle('session.signIn', { username: 'reception', password: 'demo1234' });
     await deskB.handle('session.signIn', { username: 'reception', password: 'demo1234' });
     central = new pg.Client({ connectionString: db.url });
@@ -36,6 +38,7 @@ describe('stations offline and back', () => {
     await Promise.all([deskA, deskB, doctor].map((s) => s?.stop()));
     await central?.end();
     await proxy?.close();
+    await centre?.close();
     await db?.drop();
   });
 

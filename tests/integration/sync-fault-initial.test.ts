@@ -6,7 +6,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { createTestDatabase } from '../support/db';
 import { ChildStation } from '../support/station-child';
-import { startStation, testCrypto, waitFor } from '../support/stations';
+import { startStation, startTestCentral, testCrypto, testIdentityFile, waitFor, type TestCentral } from '../support/stations';
 import { seedScale } from '../../seeds/scale';
 import { Cache } from '../../src/main/cache/cache';
 
@@ -18,6 +18,7 @@ import { Cache } from '../../src/main/cache/cache';
 describe('kill -9 during the initial sync', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let station: ChildStation | null = null;
+  let centre: TestCentral;
 
   beforeAll(async () => {
     db = await createTestDatabase({ template: 'demo' });
@@ -28,20 +29,22 @@ describe('kill -9 during the initial sync', () => {
     } finally {
       await client.end();
     }
+    centre = await startTestCentral(db.url);
   }, 180_000);
 
   afterAll(async () => {
     await station?.stop();
+    await centre?.close();
     await db?.drop();
   });
 
   it('resumes an interrupted initial load and ends equal to the centre', { timeout: 180_000 }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fault-initial-'));
     const config = {
-      dataDir: mkdtempSync(join(tmpdir(), 'fault-initial-')),
+      dataDir,
       stationCode: 'FAULT-NEW-DESK',
       role: 'reception' as const,
-      clinicCode: 'GFC-BDK',
-      centralUrl: db.url,
+      identityFile: await testIdentityFile({ central: centre, role: 'reception', code: 'FAULT-NEW-DESK' }, dataDir),
       keyFile: inject('pg').keyFile,
       initialPageSize: 250,
     };
@@ -78,7 +81,7 @@ describe('kill -9 during the initial sync', () => {
     station = null;
 
     // Same folder, now in this process: verification against the centre finds nothing to repair.
-    const check = await startStation({ centralUrl: db.url, role: 'reception', code: 'FAULT-NEW-DESK', dataDir: config.dataDir });
+    const check = await startStation({ central: centre, role: 'reception', code: 'FAULT-NEW-DESK', dataDir: config.dataDir });
     try {
       expect(await check.verifyNow()).toEqual([]);
       const central = new pg.Client({ connectionString: db.url });

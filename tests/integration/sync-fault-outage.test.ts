@@ -6,12 +6,12 @@ import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../dev/embedded-postgres';
 import { migrate } from '../../src/server/migrate';
 import { seedDemo } from '../../seeds/demo';
-import { startStation, testCrypto, waitFor } from '../support/stations';
+import { startStation, startTestCentral, testCrypto, waitFor, type TestCentral } from '../support/stations';
 import type { StationCore } from '../../src/main/station';
 
 /*
  * Issue 4's outage drill on a cluster of its own (the shared test cluster must stay up): the
- * central Postgres is stopped for real while reception issues tickets and the doctor calls and
+ * central Postgres behind the gateway is stopped for real while reception issues tickets and the doctor calls and
  * completes from the cache, then started again on the same port. Everything done in the outage
  * must arrive, with ticket numbers still unique. FAULT_OUTAGE_MS shortens the outage for local runs.
  */
@@ -22,6 +22,7 @@ describe('the central database goes down for a minute', () => {
   let server: EmbeddedPostgresHandle;
   let url: string;
   const stations: StationCore[] = [];
+  let centre: TestCentral;
 
   beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'outage-'));
@@ -39,17 +40,19 @@ describe('the central database goes down for a minute', () => {
     await seeder.connect();
     await seedDemo(seeder, { crypto: await testCrypto(), patientsPerClinic: 60 });
     await seeder.end();
+    centre = await startTestCentral(url);
   });
 
   afterAll(async () => {
     await Promise.all(stations.map((s) => s.stop()));
+    await centre?.close();
     await server?.stop();
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
   it(`keeps the clinic running through a ${OUTAGE_MS / 1000} s outage and loses nothing`, { timeout: OUTAGE_MS + 120_000 }, async () => {
-    const reception = await startStation({ centralUrl: url, role: 'reception', code: 'OUTAGE-DESK', pollIntervalMs: 500 });
-    const doctor = await startStation({ centralUrl: url, role: 'consult', code: 'OUTAGE-ROOM', roomCode: 'R1', pollIntervalMs: 500 });
+    const reception = await startStation({ central: centre, role: 'reception', code: 'OUTAGE-DESK', pollIntervalMs: 500 });
+    const doctor = await startStation({ central: centre, role: 'consult', code: 'OUTAGE-ROOM', roomCode: 'R1', pollIntervalMs: 500 });
     stations.push(reception, doctor);
     await reception.handle('session.signIn', { username: 'reception', password: 'demo1234' });
     await doctor.handle('session.signIn', { username: 'dr.tan', password: 'demo1234' });

@@ -7,7 +7,7 @@ import { inject } from 'vitest';
 import { createTestDatabase } from '../support/db';
 import { TcpProxy } from '../support/tcp-proxy';
 import { ChildStation } from '../support/station-child';
-import { testCrypto, viaPort, waitFor } from '../support/stations';
+import { startTestCentral, testCrypto, testIdentityFile, waitFor, type TestCentral } from '../support/stations';
 import { generatePeople } from '../../seeds/people';
 import { normalizeNric } from '../../src/shared/nric';
 
@@ -21,12 +21,14 @@ const COUNT = 1000;
 describe('kill -9 in the middle of pushing the outbox', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let proxy: TcpProxy;
+  let gateway: TestCentral;
   let central: pg.Client;
   let station: ChildStation | null = null;
 
   beforeAll(async () => {
     db = await createTestDatabase({ template: 'demo' });
-    const target = new URL(db.url);
+    gateway = await startTestCentral(db.url);
+    const target = new URL(gateway.gatewayUrl);
     proxy = new TcpProxy(target.hostname, Number(target.port));
     await proxy.listen();
     central = new pg.Client({ connectionString: db.url });
@@ -37,6 +39,7 @@ describe('kill -9 in the middle of pushing the outbox', () => {
     await station?.stop();
     await central?.end();
     await proxy?.close();
+    await gateway?.close();
     await db?.drop();
   });
 
@@ -51,12 +54,13 @@ describe('kill -9 in the middle of pushing the outbox', () => {
     }
     expect(people).toHaveLength(COUNT);
 
+    const dataDir = mkdtempSync(join(tmpdir(), 'fault-push-'));
+    const gatewayUrl = `http://127.0.0.1:${proxy.port}`;
     const config = {
-      dataDir: mkdtempSync(join(tmpdir(), 'fault-push-')),
+      dataDir,
       stationCode: 'FAULT-RECEPTION',
       role: 'reception' as const,
-      clinicCode: 'GFC-BDK',
-      centralUrl: viaPort(db.url, proxy.port),
+      identityFile: await testIdentityFile({ central: gateway, role: 'reception', code: 'FAULT-RECEPTION', gatewayUrl }, dataDir),
       keyFile: inject('pg').keyFile,
     };
     station = new ChildStation(config);

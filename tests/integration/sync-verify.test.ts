@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createTestDatabase } from '../support/db';
-import { startStation, waitFor } from '../support/stations';
+import { startStation, waitFor, startTestCentral, type TestCentral } from '../support/stations';
 import type { StationCore } from '../../src/main/station';
 
 /*
@@ -13,6 +13,7 @@ describe('sync: tombstones, partition repair, handshake', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let central: pg.Client;
   let station: StationCore;
+  let centre: TestCentral;
   let clinicId: string;
 
   beforeAll(async () => {
@@ -20,12 +21,14 @@ describe('sync: tombstones, partition repair, handshake', () => {
     central = new pg.Client({ connectionString: db.url });
     await central.connect();
     clinicId = (await central.query("SELECT id FROM clinic.clinics WHERE code = 'GFC-BDK'")).rows[0].id;
-    station = await startStation({ centralUrl: db.url, role: 'reception', code: 'VERIFY-DESK', pollIntervalMs: 300 });
+    centre = await startTestCentral(db.url);
+    station = await startStation({ central: centre, role: 'reception', code: 'VERIFY-DESK', pollIntervalMs: 300 });
     await station.handle('session.signIn', { username: 'reception', password: 'demo1234' });
   });
 
   afterAll(async () => {
     await station?.stop();
+    await centre?.close();
     await central?.end();
     await db?.drop();
   });
@@ -73,7 +76,7 @@ describe('sync: tombstones, partition repair, handshake', () => {
 
   it('stops syncing against a centre with another protocol, says what to do, and resumes once it matches', async () => {
     await central.query(`CREATE OR REPLACE FUNCTION sync.protocol() RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$ SELECT '{"protocol": 2, "min_station_protocol": 2}'::jsonb $$`);
-    const other = await startStation({ centralUrl: db.url, role: 'reception', code: 'VERIFY-NEW-DESK', pollIntervalMs: 200 });
+    const other = await startStation({ central: centre, role: 'reception', code: 'VERIFY-NEW-DESK', pollIntervalMs: 200 });
     try {
       const refused = await waitFor(async () => {
         const status = await other.handle('sync.status', {});
@@ -93,7 +96,7 @@ describe('sync: tombstones, partition repair, handshake', () => {
 
   it('tells a station whose centre predates the handshake to have the centre migrated', async () => {
     await central.query('ALTER FUNCTION sync.protocol() RENAME TO protocol_hidden');
-    const other = await startStation({ centralUrl: db.url, role: 'display', code: 'VERIFY-OLD-CENTRE', pollIntervalMs: 200 });
+    const other = await startStation({ central: centre, role: 'display', code: 'VERIFY-OLD-CENTRE', pollIntervalMs: 200 });
     try {
       const refused = await waitFor(async () => {
         const status = await other.handle('sync.status', {});

@@ -19,9 +19,9 @@ export interface TestApp {
 
 export const THREE_STATIONS: StationsFile = {
   stations: [
-    { code: 'T-RECEPTION', role: 'reception', clinicCode: 'GFC-BDK', centralUrl: 'postgres://central.invalid/clinic', keyFile: 'keys/local-key.json' },
-    { code: 'T-CONSULT', role: 'consult', roomCode: 'R1', clinicCode: 'GFC-BDK', centralUrl: 'postgres://central.invalid/clinic', keyFile: 'keys/local-key.json' },
-    { code: 'T-DISPLAY', role: 'display', clinicCode: 'GFC-BDK', centralUrl: 'postgres://central.invalid/clinic', keyFile: 'keys/local-key.json' },
+    { code: 'T-RECEPTION', role: 'reception', keyFile: 'keys/local-key.json' },
+    { code: 'T-CONSULT', role: 'consult', keyFile: 'keys/local-key.json' },
+    { code: 'T-DISPLAY', role: 'display', keyFile: 'keys/local-key.json' },
   ],
 };
 

@@ -63,7 +63,7 @@ function infoFor(config: CoreConfig): StationInfo {
     stationId: '00000000-0000-4000-8000-00000000000a',
     stationCode: config.stationCode,
     role: config.role,
-    clinic: { id: '00000000-0000-4000-8000-00000000000b', code: config.clinicCode, name: 'Scripted Clinic' },
+    clinic: { id: '00000000-0000-4000-8000-00000000000b', code: 'GFC-BDK', name: 'Scripted Clinic' },
     room: null,
     deskLetter: null,
   };

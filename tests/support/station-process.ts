@@ -1,6 +1,7 @@
 import { StationCore } from '../../src/main/station';
 import type { PatientRegistrationInput } from '../../src/shared/patient';
 import { openLocalKeyFile } from '../../src/main/crypto/field-crypto';
+import { readIdentityFile } from '../../src/main/enrolment/identity';
 import type { ChildStationConfig } from './station-child';
 
 /*
@@ -19,11 +20,7 @@ const send = (message: unknown) => process.send?.(message);
 
 const core = new StationCore({
   dataDir: config.dataDir,
-  stationCode: config.stationCode,
-  role: config.role,
-  clinicCode: config.clinicCode,
-  roomCode: config.roomCode,
-  centralUrl: config.centralUrl,
+  identity: readIdentityFile(config.identityFile),
   crypto: await openLocalKeyFile(config.keyFile),
   pollIntervalMs: 500,
   initialPageSize: config.initialPageSize,

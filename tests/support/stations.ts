@@ -63,19 +63,27 @@ export interface TestStationOptions {
   code: string;
   roomCode?: string;
   clinicCode?: string;
+  /** The gateway address the station uses, when not the one it enrolled at (a proxy whose cable a test pulls). */
+  gatewayUrl?: string;
   /** Reuse a station folder to restart the same "PC": its identity is kept there. */
   dataDir?: string;
   pollIntervalMs?: number;
   initialPageSize?: number;
 }
 
-/** The identity a test PC keeps in its folder: enrolled once, then reused on every restart. */
-export async function testIdentity(options: Pick<TestStationOptions, 'central' | 'role' | 'code' | 'roomCode' | 'clinicCode'>, dataDir: string): Promise<StationIdentity> {
+type EnrolOptions = Pick<TestStationOptions, 'central' | 'role' | 'code' | 'roomCode' | 'clinicCode' | 'gatewayUrl'>;
+
+/** The identity file a test PC keeps in its folder: enrolled once, then reused on every restart. */
+export async function testIdentityFile(options: EnrolOptions, dataDir: string): Promise<string> {
   const file = join(dataDir, 'identity.json');
-  if (existsSync(file)) return readIdentityFile(file);
+  if (existsSync(file)) return file;
   const identity = await options.central.enrol({ clinic: options.clinicCode ?? DEMO_CLINIC, role: options.role, code: options.code, room: options.roomCode });
-  writeIdentityFile(file, identity);
-  return identity;
+  writeIdentityFile(file, { ...identity, gatewayUrl: options.gatewayUrl ?? identity.gatewayUrl });
+  return file;
+}
+
+export async function testIdentity(options: EnrolOptions, dataDir: string): Promise<StationIdentity> {
+  return readIdentityFile(await testIdentityFile(options, dataDir));
 }
 
 export async function startStation(options: TestStationOptions): Promise<StationCore> {

@@ -49,9 +49,7 @@ describe('the Electron app', () => {
       dataDir: join(app.folder, 'user-data', 'stations', 'T-CONSULT'),
       stationCode: 'T-CONSULT',
       role: 'consult',
-      clinicCode: 'GFC-BDK',
-      roomCode: 'R1',
-      centralUrl: 'postgres://central.invalid/clinic',
+      identityFile: join(app.folder, 'user-data', 'stations', 'T-CONSULT', 'identity.json'),
       keyFile: join(app.folder, 'keys', 'local-key.json'),
     });
   });
@@ -80,10 +78,10 @@ describe('the Electron app', () => {
 
     const [reception, consult] = THREE_STATIONS.stations;
     const invalid = await startTestApp({
-      stations: { stations: [reception!, { ...consult!, roomCode: undefined }, { ...reception!, role: 'pharmacy' as never }] },
+      stations: { stations: [reception!, { ...consult!, keyFile: '' }, { ...reception!, role: 'pharmacy' as never }] },
     });
     const content = invalid.fake.errorBoxes[0]!.content;
-    expect(content).toContain('stations.1.roomCode: a consult station needs its room');
+    expect(content).toContain('stations.1.keyFile: keyFile is required');
     expect(content).toContain('stations.2.role: Invalid option');
     expect(invalid.fake.app.exitCode).toBe(1);
     expect(invalid.fake.utilityProcesses).toEqual([]);

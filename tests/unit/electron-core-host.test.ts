@@ -9,8 +9,7 @@ const CONFIG: CoreConfig = {
   dataDir: '/data/stations/H-RECEPTION',
   stationCode: 'H-RECEPTION',
   role: 'reception',
-  clinicCode: 'GFC-BDK',
-  centralUrl: 'postgres://central.invalid/clinic',
+  identityFile: '/data/stations/H-RECEPTION/identity.json',
   keyFile: '/data/keys/local-key.json',
 };
 

@@ -10,20 +10,48 @@ function write(list: unknown): string {
   return path;
 }
 
-const reception = { code: 'S-RECEPTION', role: 'reception', clinicCode: 'GFC-BDK', centralUrl: 'postgres://central.invalid/c', keyFile: '/keys/k.json' };
+const reception = { code: 'S-RECEPTION', role: 'reception', keyFile: '/keys/k.json' };
 
 describe('the station list', () => {
-  it('resolves relative paths against its own folder and defaults the data folder to <userData>/stations/<code>', () => {
-    const path = write({ stations: [{ ...reception, keyFile: 'keys/k.json', dataDir: 'pcs/reception' }, { ...reception, code: 'S-DISPLAY', role: 'display', displayMonitor: 2 }] });
+  it('resolves relative paths against its own folder and defaults the data folder to <userData>/stations/<code>, the identity to its folder', () => {
+    const path = write({
+      stations: [
+        { ...reception, keyFile: 'keys/k.json', dataDir: 'pcs/reception' },
+        { ...reception, code: 'S-DISPLAY', role: 'display', displayMonitor: 2, identityFile: 'ids/display.json' },
+      ],
+    });
     const folder = join(path, '..');
-    const common = { clinicCode: 'GFC-BDK', centralUrl: 'postgres://central.invalid/c' };
     expect(readStationsFile(path, '/user-data')).toEqual([
-      { core: { ...common, stationCode: 'S-RECEPTION', role: 'reception', keyFile: join(folder, 'keys', 'k.json'), dataDir: join(folder, 'pcs', 'reception') } },
       {
-        core: { ...common, stationCode: 'S-DISPLAY', role: 'display', keyFile: '/keys/k.json', dataDir: join('/user-data', 'stations', 'S-DISPLAY') },
+        code: 'S-RECEPTION',
+        role: 'reception',
+        core: {
+          stationCode: 'S-RECEPTION',
+          role: 'reception',
+          keyFile: join(folder, 'keys', 'k.json'),
+          dataDir: join(folder, 'pcs', 'reception'),
+          identityFile: join(folder, 'pcs', 'reception', 'identity.json'),
+        },
+      },
+      {
+        code: 'S-DISPLAY',
+        role: 'display',
+        core: {
+          stationCode: 'S-DISPLAY',
+          role: 'display',
+          keyFile: '/keys/k.json',
+          dataDir: join('/user-data', 'stations', 'S-DISPLAY'),
+          identityFile: join(folder, 'ids', 'display.json'),
+        },
         displayMonitor: 2,
       },
     ]);
+  });
+
+  it('holds no database address or credential: such fields are refused', () => {
+    for (const field of ['centralUrl', 'databaseUrl', 'centralRole']) {
+      expect(() => readStationsFile(write({ stations: [{ ...reception, [field]: 'postgres://u:p@db/c' }] }), '/u')).toThrow(`Unrecognized key: "${field}"`);
+    }
   });
 
   it('refuses a station code that is not a plain name, since it names a folder', () => {

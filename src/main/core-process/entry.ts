@@ -1,5 +1,6 @@
 import { openLocalKeyFile } from '../crypto/field-crypto';
-import { readIdentityFile } from '../enrolment/identity';
+import type { StationRole } from '../../shared/contract';
+import { IdentityFileError, readIdentityFile, type StationIdentity } from '../enrolment/identity';
 import { StationCore } from '../station';
 import { findParent, receiveInit } from './parent';
 import { serveStation } from './server';
@@ -28,11 +29,11 @@ async function main(): Promise<number> {
     console.error(error instanceof Error ? error.message : String(error));
     return 1;
   }
-  const { keyFile, identityFile, ...config } = init.config;
-  const log = (line: string) => console.error(`[station core ${config.dataDir}] ${line}`);
+  const { keyFile, identityFile, stationCode, role, ...config } = init.config;
+  const log = (line: string) => console.error(`[station core ${stationCode}] ${line}`);
   const served = serveStation(
     init.endpoint,
-    async () => new StationCore({ ...config, identity: readIdentityFile(identityFile), crypto: await openLocalKeyFile(keyFile) }),
+    async () => new StationCore({ ...config, identity: identityFor(identityFile, stationCode, role), crypto: await openLocalKeyFile(keyFile) }),
     log,
   );
   const stopBySignal = () => {
@@ -42,6 +43,17 @@ async function main(): Promise<number> {
   process.once('SIGTERM', stopBySignal);
   process.once('SIGINT', stopBySignal);
   return (await served.done) === 'failed' ? 1 : 0;
+}
+
+/** The identity in the file must be the station the app was told to run: a copied file is refused, not obeyed. */
+function identityFor(file: string, stationCode: string, role: StationRole): StationIdentity {
+  const identity = readIdentityFile(file);
+  if (identity.station.code !== stationCode || identity.station.role !== role) {
+    throw new IdentityFileError(
+      `${file} belongs to ${identity.station.role} station ${identity.station.code}, not to ${role} station ${stationCode}. Enrol this station, or fix the station list.`,
+    );
+  }
+  return identity;
 }
 
 main().then(

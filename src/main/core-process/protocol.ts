@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiErrorSchema } from '../../shared/contract';
+import { apiErrorSchema, stationRoleSchema } from '../../shared/contract';
 
 /*
  * The station contract carried over a message port between a host (the Electron main process, or
@@ -15,6 +15,9 @@ import { apiErrorSchema } from '../../shared/contract';
 export const coreConfigSchema = z
   .object({
     dataDir: z.string().min(1, 'dataDir is required'),
+    /** The station the host means to run: the identity file must be this station's, or the core refuses it. */
+    stationCode: z.string().min(1, 'stationCode is required'),
+    role: stationRoleSchema,
     /** The enrolled station's identity file (0600): gateway, CA, station key, clinic and role. */
     identityFile: z.string().min(1, 'identityFile is required'),
     keyFile: z.string().min(1, 'keyFile is required'),

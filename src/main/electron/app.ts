@@ -84,7 +84,7 @@ export function runApp(electron: ElectronApi, options: AppOptions): Promise<void
   };
 
   const openStation = (plan: StationPlan): void => {
-    const host = new CoreHost(electron, { entryPath: options.coreEntryPath, stationCode: plan.code, config: plan.core, log, restartDelaysMs: options.restartDelaysMs });
+    const host = new CoreHost(electron, { entryPath: options.coreEntryPath, config: plan.core, log, restartDelaysMs: options.restartDelaysMs });
     hosts.push(host);
     // A core that cannot start says why in its window (every call answers with the reason) and in the log.
     host.start().catch(() => undefined);

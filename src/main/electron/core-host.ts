@@ -13,8 +13,6 @@ import type { ElectronApi, UtilityProcessLike } from './electron-api';
 export interface CoreHostOptions {
   /** dist/electron/core-process.cjs in the app. */
   entryPath: string;
-  /** The station's code, for logs and the process name. */
-  stationCode: string;
   config: CoreConfig;
   log: (line: string) => void;
   /** Pauses before each successive restart; the last repeats. */
@@ -46,12 +44,12 @@ export class CoreHost {
     private readonly electron: Pick<ElectronApi, 'utilityProcess' | 'MessageChannelMain'>,
     private readonly options: CoreHostOptions,
   ) {
-    const code = options.stationCode;
+    const code = options.config.stationCode;
     this.log = (line) => options.log(`[${code}] ${line}`);
   }
 
   get stationCode(): string {
-    return this.options.stationCode;
+    return this.options.config.stationCode;
   }
 
   /** Resolves when this process of the core has started; rejects with why it could not. */
@@ -92,7 +90,7 @@ export class CoreHost {
 
   private spawn(): CoreClient {
     const { config, entryPath } = this.options;
-    const child = this.electron.utilityProcess.fork(entryPath, [], { serviceName: `Station core ${this.options.stationCode}`, stdio: 'inherit' });
+    const child = this.electron.utilityProcess.fork(entryPath, [], { serviceName: `Station core ${config.stationCode}`, stdio: 'inherit' });
     const { port1, port2 } = new this.electron.MessageChannelMain();
     const client = new CoreClient(portEndpoint(port1), { log: this.log });
     for (const name of eventNames) client.on(name, (payload) => this.emit(name, payload));

@@ -57,6 +57,8 @@ export function readStationsFile(path: string, userData: string): StationPlan[] 
     role: station.role,
     core: {
       dataDir,
+      stationCode: station.code,
+      role: station.role,
       identityFile: station.identityFile ? within(station.identityFile) : join(dataDir, 'identity.json'),
       keyFile: within(station.keyFile),
       ...(station.pollIntervalMs ? { pollIntervalMs: station.pollIntervalMs } : {}),
