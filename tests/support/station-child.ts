@@ -60,6 +60,11 @@ export class ChildStation {
     this.waiting.clear();
   }
 
+  /** The OS process id, to read what the station process holds (its sockets). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode === null) this.child.kill('SIGTERM');
     await this.exited;

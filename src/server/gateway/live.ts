@@ -106,7 +106,10 @@ export function registerLiveChannel(
           try {
             answer = await withSession(pool, subscriber.session, async (client) => {
               const { rows } = await client.query<{ result: { changes: Change[] }; settled: boolean }>(
-                `SELECT sync.pull($1::uuid, $2::xid8, $3::bigint, $4::text[], $5::int) AS result,
+                // current_session() first: row-level security alone would answer an ended session with no rows, and
+                // the stream would keep a signed-out station subscribed until the next recheck.
+                `SELECT (clinic.current_session()).clinic_id IS NOT NULL AS signed_in,
+                        sync.pull($1::uuid, $2::xid8, $3::bigint, $4::text[], $5::int) AS result,
                         pg_snapshot_xmin(pg_current_snapshot()) = pg_snapshot_xmax(pg_current_snapshot()) AS settled`,
                 [stream.clinicId, stream.cursor.xid, stream.cursor.seq, stream.tables, batchSize],
               );
@@ -179,7 +182,7 @@ export function registerLiveChannel(
     {
       websocket: true,
       // Refusals before the upgrade answer as plain HTTP, with the contract's error body.
-      preValidation: async (request) => {
+      preHandler: async (request) => {
         const query = request.query as { tables?: unknown };
         const tables = typeof query.tables === 'string' ? query.tables.split(',').filter(Boolean) : [];
         if (tables.length === 0 || tables.length > 50 || !tables.every((t) => TABLE_NAME.test(t))) {
