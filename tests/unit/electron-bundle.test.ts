@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build, type Metafile } from 'esbuild';
 import { bundles } from '../../build/bundle-electron.mjs';
@@ -14,7 +16,29 @@ async function inputsOf(name: keyof typeof bundles): Promise<{ ours: string[]; e
   return { ours, external };
 }
 
+/** What must never ship in the app: the demo's password, the embedded cluster's password, any database address. */
+const SECRETS = [/demo1234/, /gabriel-local/, /postgres(ql)?:\/\//i];
+
+function filesUnder(folder: string): string[] {
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
 describe('the Electron bundles', () => {
+  it('hold no demo secret and no database address, in any bundle or in the built screens', async () => {
+    const texts: { name: string; text: string }[] = [];
+    for (const name of Object.keys(bundles) as (keyof typeof bundles)[]) {
+      const result = await build({ ...bundles[name], write: false, sourcemap: false, logLevel: 'silent' });
+      for (const file of result.outputFiles) texts.push({ name: `${name}: ${file.path}`, text: file.text });
+    }
+    for (const file of filesUnder(join(process.cwd(), 'dist', 'renderer'))) texts.push({ name: file, text: readFileSync(file, 'latin1') });
+    expect(texts.length).toBeGreaterThanOrEqual(3);
+    const found = texts.flatMap(({ name, text }) => SECRETS.filter((secret) => secret.test(text)).map((secret) => `${name} contains ${secret}`));
+    expect(found).toEqual([]);
+  });
+
   it('main: windows and relay only, never the demo, the seeds or the station core', async () => {
     const { ours, external } = await inputsOf('main');
     expect(ours).toContain('src/main/electron/main.ts');
