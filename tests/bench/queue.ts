@@ -1,5 +1,5 @@
 import type { StationCore } from '../../src/main/station';
-import { benchCentral } from './stations';
+import { startBenchCentre } from './stations';
 import { notifyRoundTrips, type BenchContext } from './context';
 import { emit, percentile } from './report';
 
@@ -7,7 +7,7 @@ import { emit, percentile } from './report';
 export async function benchCallToDisplay(ctx: BenchContext, calls: number): Promise<void> {
   const url = await ctx.newDatabase('bench_queue', { patientsPerClinic: calls + 20 });
   const stations: StationCore[] = [];
-  const centre = await benchCentral(ctx, url);
+  const centre = await startBenchCentre(ctx, url);
   const station = async (role: 'reception' | 'consult' | 'display', code: string, room?: string) => {
     const core = await centre.station(code, role, { room });
     stations.push(core);
@@ -43,9 +43,12 @@ export async function benchCallToDisplay(ctx: BenchContext, calls: number): Prom
       });
 
     const latencies: number[] = [];
+    const callAlone: number[] = [];
     for (let i = 0; i < calls; i += 1) {
       const start = performance.now();
       const ticket = await consult.handle('queue.callNext', {});
+      // The doctor's call answered: the procedure through the gateway, the floor for reaching the display.
+      callAlone.push(performance.now() - start);
       if (!ticket) throw new Error(`The queue ran dry after ${i} calls`);
       latencies.push((await shownAt(ticket.ticketNumber)) - start);
       waiting.delete(ticket.ticketNumber);
@@ -57,6 +60,8 @@ export async function benchCallToDisplay(ctx: BenchContext, calls: number): Prom
       const value = percentile(latencies, p);
       const base = percentile(baseline, p);
       emit({ metric: `call_to_display_p${p}`, value, unit: 'ms', baseline: base, ratio: value / base, samples: calls, baseline_name: 'notify_listen_round_trip' });
+      const alone = percentile(callAlone, p);
+      emit({ metric: `call_to_display_via_gateway_p${p}`, value, unit: 'ms', baseline: alone, ratio: value / alone, samples: calls, baseline_name: 'call_next_through_gateway_alone' });
     }
   } finally {
     await Promise.all(stations.map((s) => s.stop().catch(() => undefined)));

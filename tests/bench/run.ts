@@ -9,6 +9,7 @@ import { benchDevices } from './devices';
 import { benchSync } from './sync';
 import { benchCentral } from './central';
 import { benchUiEventLoop } from './ui-event-loop';
+import { benchGateway } from './gateway';
 
 /*
  * npm run bench: one JSON line per metric, each beside a baseline measured in the same run on the
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     if (wanted('sync')) await benchSync(ctx);
     if (wanted('central')) await benchCentral(ctx);
     if (wanted('ui')) await benchUiEventLoop(ctx);
+    if (wanted('gateway')) await benchGateway(ctx);
   } finally {
     await server.stop();
     rmSync(workDir, { recursive: true, force: true });

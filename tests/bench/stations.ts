@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createGatewayLogin, enrolNewStation } from '../../dev/enrolment';
+import { createGatewayLogin, enrolNewStation, type GatewayLogin } from '../../dev/enrolment';
 import { readIdentityFile, writeIdentityFile, type StationIdentity } from '../../src/main/enrolment/identity';
 import { StationCore, type StationConfig } from '../../src/main/station';
 import { createGateway, type Gateway } from '../../src/server/gateway/gateway';
@@ -8,10 +8,12 @@ import type { StationRole } from '../../src/shared/contract';
 import type { BenchContext } from './context';
 
 /** The centre as benchmarked stations meet it: a gateway on the bench database, stations enrolled through it. */
-export interface BenchCentral {
+export interface BenchCentre {
   /** The gateway when it runs in this process. */
   gateway: Gateway | null;
   gatewayUrl: string;
+  /** The gateway's database login role, to count its connections. */
+  login: GatewayLogin;
   enrol(code: string, role: StationRole, room?: string): Promise<StationIdentity>;
   /** Enrols station `code` and keeps its identity in <workDir>/<code>/identity.json, as a PC keeps it; returns that file. */
   identityFile(code: string, role: StationRole, options?: { room?: string; gatewayUrl?: string }): Promise<string>;
@@ -21,13 +23,13 @@ export interface BenchCentral {
 }
 
 /** `ownProcess` runs the gateway as a child process, when the bench measures this process's event loop. */
-export async function benchCentral(ctx: BenchContext, dbUrl: string, options: { ownProcess?: boolean } = {}): Promise<BenchCentral> {
+export async function startBenchCentre(ctx: BenchContext, dbUrl: string, options: { ownProcess?: boolean } = {}): Promise<BenchCentre> {
   const login = await createGatewayLogin(dbUrl);
   let gateway: Gateway | null = null;
   let child: ChildProcess | null = null;
   let gatewayUrl: string;
   if (options.ownProcess) {
-    child = fork(join(process.cwd(), 'tests', 'bench', 'gateway-child.ts'), [], {
+    child = fork(join(process.cwd(), 'tests', 'support', 'gateway-child.ts'), [], {
       execArgv: ['--import', 'tsx'],
       env: { ...process.env, GATEWAY_DATABASE_URL: login.url },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -51,6 +53,7 @@ export async function benchCentral(ctx: BenchContext, dbUrl: string, options: { 
   return {
     gateway,
     gatewayUrl,
+    login,
     enrol,
     identityFile,
     async station(code, role, options = {}) {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { StationCore } from '../../src/main/station';
 import { readIdentityFile, stationKeyOf } from '../../src/main/enrolment/identity';
-import { benchCentral } from './stations';
+import { startBenchCentre } from './stations';
 import { Cache } from '../../src/main/cache/cache';
 import { Central } from '../../src/sync/central';
 import type { Change } from '../../src/sync/pull';
@@ -31,7 +31,7 @@ export async function benchSync(ctx: BenchContext): Promise<void> {
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   const stations: StationCore[] = [];
-  const centre = await benchCentral(ctx, url);
+  const centre = await startBenchCentre(ctx, url);
   const station = async (code: string, role: 'reception' | 'consult' = 'reception', gatewayUrl?: string) => {
     const core = await centre.station(code, role, { room: role === 'consult' ? 'R2' : undefined, gatewayUrl, pollIntervalMs: 2000 });
     stations.push(core);

@@ -5,7 +5,7 @@ import { eventNames, type SyncStatus } from '../../src/shared/contract';
 import { seedScale } from '../../seeds/scale';
 import { forkCore } from '../support/core-child';
 import type { BenchContext } from './context';
-import { benchCentral, type BenchCentral } from './stations';
+import { startBenchCentre, type BenchCentre } from './stations';
 import { emit } from './report';
 
 /*
@@ -46,7 +46,7 @@ export async function benchUiEventLoop(ctx: BenchContext): Promise<void> {
   } finally {
     await admin.end();
   }
-  const centre = await benchCentral(ctx, url, { ownProcess: true });
+  const centre = await startBenchCentre(ctx, url, { ownProcess: true });
   try {
     await measure(ctx, centre);
   } finally {
@@ -54,7 +54,7 @@ export async function benchUiEventLoop(ctx: BenchContext): Promise<void> {
   }
 }
 
-async function measure(ctx: BenchContext, centre: BenchCentral): Promise<void> {
+async function measure(ctx: BenchContext, centre: BenchCentre): Promise<void> {
   // --- the core in its own process: this process only relays, as the Electron main does ---------
   const core = forkCore({
     dataDir: join(ctx.workDir, 'BENCH-UI-CHILD'),
