@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import websocket from '@fastify/websocket';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { createPool, type PoolOptions } from './db';
 import { GatewayError, errorBody, fromDatabase } from './errors';
@@ -8,10 +8,11 @@ import { createListener, type Listener } from './listen';
 import { registerLiveChannel, type LiveChannel, type LiveOptions } from './live';
 import { registerRoutes, sessionOf } from './routes';
 import { registerStationAuth } from './station-auth';
+import { isLoopback, type TlsFiles } from './tls';
 
 /*
- * The central gateway (DESIGN §1): the only network door to the centre. Part 1 of issue 9 serves the central
- * contract over plain HTTP on loopback; station enrolment, TLS and the live channel come next.
+ * The central gateway (DESIGN §1): the only network door to the centre. It serves the central contract over HTTPS
+ * (the live channel's WSS will ride on the same server), or over plain HTTP on loopback only.
  */
 
 export interface GatewayOptions extends PoolOptions {
@@ -24,10 +25,12 @@ export interface GatewayOptions extends PoolOptions {
    */
   listenUrl?: string;
   live?: LiveOptions;
+  /** Serve HTTPS with this key and certificate; without it the gateway listens on loopback only. */
+  tls?: TlsFiles;
 }
 
 export interface Gateway {
-  /** Defaults to loopback: exposing the gateway on a network is a deliberate choice (and needs TLS, part 2). */
+  /** Defaults to loopback: exposing the gateway on a network is a deliberate choice, and refused without TLS. */
   listen(port: number, host?: string): Promise<{ url: string; port: number }>;
   close(): Promise<void>;
   /** The gateway's own pool, for health checks and for tests that prove what its database role cannot do. */
@@ -40,7 +43,9 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions): Gateway {
   const pool = createPool(options);
   const listener = createListener({ databaseUrl: options.listenUrl ?? options.databaseUrl, log: options.log, applicationName: `${options.applicationName ?? 'gabriel-gateway'}-listen` });
-  const app = Fastify({
+  // One instance type whether it serves HTTP or HTTPS: the routes do not care which.
+  const app = (Fastify as (options: object) => FastifyInstance)({
+    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert } } : {}),
     logger: false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // Each request's id is its correlation id: sent with every error and logged beside the internal cause.
@@ -81,10 +86,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     listener,
     live: { stats: () => live?.stats() ?? { streams: 0, sockets: 0 } },
     async listen(port, host = '127.0.0.1') {
+      if (!options.tls && !isLoopback(host)) {
+        throw new Error(
+          `The gateway will not serve plain HTTP on ${host}: stations' passwords and patients' data would cross the network unencrypted. ` +
+            'Give it a certificate (--tls-cert FILE --tls-key FILE), or listen on 127.0.0.1.',
+        );
+      }
       await app.listen({ port, host });
       const address = app.server.address();
       const bound = typeof address === 'object' && address ? address.port : port;
-      return { url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`, port: bound };
+      return { url: `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound}`, port: bound };
     },
     async close() {
       await live?.close();
