@@ -21,6 +21,8 @@ export interface EmbeddedPostgresOptions {
    * clusters such as the test run's: a power cut can corrupt such a cluster.
    */
   disposable?: boolean;
+  /** More server settings (`-c name=value`), e.g. ssl=on with its certificate files. */
+  settings?: Record<string, string>;
 }
 
 export interface EmbeddedPostgresHandle {
@@ -145,6 +147,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       ...(options.disposable
         ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
         : []),
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     onLog,
     onError: onLog,

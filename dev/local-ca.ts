@@ -181,6 +181,8 @@ async function writePair(dir: string, certFile: string, keyFile: string, pair: {
  */
 export async function localGatewayTls(dataDir: string, now = new Date()): Promise<LocalTls> {
   const dir = join(dataDir, 'tls');
+  // Only the tls folder is 0700: the data folder around it must stay reachable for the postgres user.
+  await mkdir(dataDir, { recursive: true });
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
   let ca = await readPair(dir, FILES.caCert, FILES.caKey);

@@ -28,9 +28,10 @@ export const serverUsage = `  migrate      Apply pending central migrations.
   webhooks replay <event-id>   A dead-lettered or failed webhook event back to pending.
   pdpa export <patient-id> --out DIR   Everything held on one patient, as JSON and HTML (audited).
   pdpa purge [--dry-run]       Retention purge by the per-category periods of the settings.
-  gateway [--port 8443] [--host 127.0.0.1] [--pool-size 10]
-      The central gateway: the central contract over HTTP (loopback unless --host says otherwise), on one
-      bounded pool of database connections.
+  gateway [--port 8443] [--host 127.0.0.1] [--pool-size 10] [--tls-cert FILE --tls-key FILE] [--db-ca FILE]
+      The central gateway: the central contract over HTTPS with that certificate and key (PEM), or over
+      plain HTTP on loopback only, on one bounded pool of database connections. A database off this machine
+      is reached only with its certificate verified against --db-ca and its host name (verify-full).
   enrol --clinic GFC-BDK --role reception|consult|display [--station-code BDK-RECEPTION-2] [--room R1]
         [--code ABCD-…] [--expires-hours 24]
       A one-time code to type at a new station PC (made at random unless --code gives one). Without
@@ -61,6 +62,9 @@ export async function runServerCommand(command: ServerCommand, args: string[], d
       room: { type: 'string' },
       'expires-hours': { type: 'string', default: '24' },
       reason: { type: 'string', default: 'Revoked by the operator.' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'db-ca': { type: 'string' },
     },
     strict: true,
     allowPositionals: true,
@@ -87,7 +91,18 @@ export async function runServerCommand(command: ServerCommand, args: string[], d
       if (positionals[0] === 'purge') return pdpaPurgeCommand(databaseUrl, values['dry-run'] ?? false, log);
       throw new Error('Usage: pdpa export <patient-id> --out DIR | pdpa purge [--dry-run]');
     case 'gateway':
-      return gatewayCommand(databaseUrl, { port: whole(values.port, '--port'), host: values.host ?? '127.0.0.1', poolSize: whole(values['pool-size'], '--pool-size', 1) }, log);
+      return gatewayCommand(
+        databaseUrl,
+        {
+          port: whole(values.port, '--port'),
+          host: values.host ?? '127.0.0.1',
+          poolSize: whole(values['pool-size'], '--pool-size', 1),
+          tlsCert: values['tls-cert'],
+          tlsKey: values['tls-key'],
+          databaseCa: values['db-ca'],
+        },
+        log,
+      );
     case 'enrol':
       if (!values.clinic || !values.role) throw new Error('Usage: enrol --clinic GFC-BDK --role reception|consult|display [--station-code …] [--room R1] [--code …] [--expires-hours 24]');
       return enrolCommand(

@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import type pg from 'pg';
 import { createGateway } from './gateway';
+import type { TlsFiles } from './tls';
 
 /*
  * `npm run cli -- gateway`: serves the central contract until Ctrl-C or SIGTERM. The database URL comes from the
@@ -11,13 +13,25 @@ export interface GatewayCommandOptions {
   port: number;
   host: string;
   poolSize?: number;
+  /** PEM files: the gateway's certificate (with intermediates) and its private key. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** PEM file of the CA that signed the database server's certificate. */
+  databaseCa?: string;
 }
 
 export async function gatewayCommand(databaseUrl: string, options: GatewayCommandOptions, log: (line: string) => void): Promise<void> {
-  const gateway = createGateway({ databaseUrl, log, poolSize: options.poolSize });
+  const gateway = createGateway({
+    databaseUrl,
+    log,
+    poolSize: options.poolSize,
+    tls: await tlsFiles(options.tlsCert, options.tlsKey),
+    databaseCa: options.databaseCa === undefined ? undefined : await readPem(options.databaseCa, '--db-ca'),
+  });
   try {
-    await warnAboutRole(gateway.pool, log);
+    // Listening first: a host that may not serve plain HTTP is refused before anything touches the database.
     const { url } = await gateway.listen(options.port, options.host);
+    await warnAboutRole(gateway.pool, log);
     log(`Central gateway listening on ${url} (pool of ${options.poolSize ?? 10} connections). Ctrl-C stops it.`);
     await new Promise<void>((done) => {
       process.once('SIGINT', done);
@@ -26,6 +40,20 @@ export async function gatewayCommand(databaseUrl: string, options: GatewayComman
   } finally {
     await gateway.close();
   }
+}
+
+async function tlsFiles(certFile: string | undefined, keyFile: string | undefined): Promise<TlsFiles | undefined> {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new Error('HTTPS needs both --tls-cert FILE and --tls-key FILE.');
+  return { cert: await readPem(certFile, '--tls-cert'), key: await readPem(keyFile, '--tls-key') };
+}
+
+async function readPem(file: string, option: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`${option} ${file}: cannot read it (${error.code ?? error.message}).`);
+  });
+  if (!text.includes('-----BEGIN ')) throw new Error(`${option} ${file}: not a PEM file.`);
+  return text;
 }
 
 /**

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { databaseConnection, type DatabaseTlsOptions } from './tls';
 
 /*
  * The gateway's one bounded pool, and the per-transaction session context every query runs under. The semantics
@@ -8,7 +9,7 @@ import pg from 'pg';
  * nothing and writes nothing.
  */
 
-export interface PoolOptions {
+export interface PoolOptions extends DatabaseTlsOptions {
   databaseUrl: string;
   /** The most database connections this gateway holds, however many stations it serves. */
   poolSize?: number;
@@ -26,7 +27,7 @@ const getTypeParser = ((oid: number, format?: 'text' | 'binary') =>
 
 export function createPool(options: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: options.databaseUrl,
+    ...databaseConnection(options.databaseUrl, options),
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
     query_timeout: options.queryTimeoutMs ?? 15_000,
