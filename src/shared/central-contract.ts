@@ -240,13 +240,8 @@ export const partitionRequestSchema = z.object({
 });
 
 // ---------------------------------------------------------------------------------------------------------------
-// Clinic identity and settings
+// Clinic settings
 // ---------------------------------------------------------------------------------------------------------------
-
-/** POST /v1/clinic/by-code — before anyone signs in a station knows only its clinic code; this names it, nothing more. */
-export const clinicByCodeRequestSchema = z.object({ code: z.string().min(1).max(40) });
-export const clinicIdentitySchema = z.object({ id: z.uuid(), code: z.string(), name: z.string() });
-export const clinicByCodeResponseSchema = z.object({ clinic: clinicIdentitySchema.nullable() });
 
 /** GET /v1/settings (Bearer) — clinic.settings_for_station(): the clinic's settings a station works with. */
 export const settingsResponseSchema = z.object({ settings: z.record(z.string(), z.unknown()) });
@@ -266,8 +261,8 @@ export const liveMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type LiveMessage = z.infer<typeof liveMessageSchema>;
 
-/** Close codes of the live channel: the station signs in again on 4401 and stops retrying on 4403. */
-export const LIVE_CLOSE = { unauthenticated: 4401, forbidden: 4403, badRequest: 4400 } as const;
+/** Close codes of the live channel: on 4401 the station waits for someone to sign in again. */
+export const LIVE_CLOSE = { unauthenticated: 4401 } as const;
 
 /** Every route of the contract: method, path, and the schemas of its body and answer. */
 export const centralRoutes = {
@@ -283,7 +278,6 @@ export const centralRoutes = {
   pull: { method: 'POST', path: '/v1/sync/pull', request: pullRequestSchema, response: pullResponseSchema },
   digests: { method: 'POST', path: '/v1/sync/digests', request: digestsRequestSchema, response: digestsResponseSchema },
   partition: { method: 'POST', path: '/v1/sync/partition', request: partitionRequestSchema, response: rowsResponseSchema },
-  clinicByCode: { method: 'POST', path: '/v1/clinic/by-code', request: clinicByCodeRequestSchema, response: clinicByCodeResponseSchema },
   settings: { method: 'GET', path: '/v1/settings', response: settingsResponseSchema },
   live: { method: 'GET', path: '/v1/live', response: liveMessageSchema },
 } as const;

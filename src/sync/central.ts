@@ -112,9 +112,6 @@ export class Central {
     return { enrolment, privateKeyPem: pair.privateKeyPem };
   }
 
-  refreshSession(token: string) {
-    return this.send(centralRoutes.refresh, undefined, token);
-  }
 
   protocol() {
     return this.send(centralRoutes.protocol, undefined, null);
@@ -126,10 +123,6 @@ export class Central {
 
   signOut(token: string) {
     return this.send(centralRoutes.signOut, undefined, token);
-  }
-
-  clinicByCode(code: string) {
-    return this.send(centralRoutes.clinicByCode, { code }, null);
   }
 
   settings(token: string): Promise<Record<string, unknown>> {

@@ -44,10 +44,6 @@ export class LiveChannel {
     this.scheduleReconnect(0);
   }
 
-  get connected(): boolean {
-    return this.socket?.readyState === WebSocket.OPEN;
-  }
-
   private connect(): void {
     if (this.stopped || this.socket) return;
     const token = this.sessionToken();
@@ -88,7 +84,6 @@ export class LiveChannel {
         this.handlers.onUnauthenticated?.();
         return;
       }
-      if (code === LIVE_CLOSE.forbidden || code === LIVE_CLOSE.badRequest) return;
       this.scheduleReconnect(this.backoff.nextDelayMs());
     });
   }

@@ -4,7 +4,6 @@ import type { z } from 'zod';
 import {
   callRequestSchema,
   centralRoutes,
-  clinicByCodeRequestSchema,
   digestsRequestSchema,
   enrolRequestSchema,
   initialPageRequestSchema,
@@ -75,13 +74,6 @@ export function registerRoutes(app: FastifyInstance, pool: pg.Pool, stationAuth:
       if (code === '42883' || code === '3F000') return { protocol: 0, min_station_protocol: 0 };
       throw error;
     }
-  });
-
-  // Row-level security hides clinic rows until someone signs in; clinic_by_code reveals only id, code and name.
-  app.post(r.clinicByCode.path, async (request) => {
-    const body = parseBody(clinicByCodeRequestSchema, request.body);
-    const { rows } = await pool.query<{ clinic: unknown }>('SELECT clinic.clinic_by_code($1) AS clinic', [body.code]);
-    return { clinic: rows[0]?.clinic ?? null };
   });
 
   app.get(r.settings.path, async (request) => {
