@@ -5,6 +5,7 @@ import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import { createGatewayLogin, enrolNewStation } from './enrolment';
+import { localGatewayTls } from './local-ca';
 import { readIdentityFile, writeIdentityFile, type StationIdentity } from '../src/main/enrolment/identity';
 import { createGateway, type Gateway } from '../src/server/gateway/gateway';
 import { migrate } from '../src/server/migrate';
@@ -101,12 +102,14 @@ export async function prepareDemoClinic(options: DemoClinicOptions): Promise<Pre
     const seeded = await seedDemoIfEmpty(databaseUrl, crypto);
     if (seeded) log('Seeded the demo chain: 2 clinics, 3 doctors each, 500 patients each');
     const login = await createGatewayLogin(databaseUrl, { role: DEMO_GATEWAY_ROLE, password: await demoSecret(join(dataDir, 'central', 'gateway-login-password')) });
-    gateway = createGateway({ databaseUrl: login.url, log });
+    const tls = await localGatewayTls(join(dataDir, 'central'));
+    gateway = createGateway({ databaseUrl: login.url, log, tls: { key: tls.keyPem, cert: tls.certPem } });
     const { url: gatewayUrl } = await gateway.listen(Number(process.env.GABRIEL_GATEWAY_PORT ?? 0));
-    log(`Central gateway: ${gatewayUrl} (as database role ${DEMO_GATEWAY_ROLE}, a member of clinic_gateway only)`);
+    log(`Central gateway: ${gatewayUrl} (HTTPS with the demo's own CA, ${join(dataDir, 'central', 'tls', 'ca.crt')}; as database role ${DEMO_GATEWAY_ROLE}, a member of clinic_gateway only)`);
+    const gatewayAddress = { url: gatewayUrl, caPem: tls.caPem };
     const identityFiles: Record<string, string> = {};
     for (const station of demoStations) {
-      identityFiles[station.code] = await ensureEnrolled(databaseUrl, gatewayUrl, join(dataDir, 'stations', station.code), station, log);
+      identityFiles[station.code] = await ensureEnrolled(databaseUrl, gatewayAddress, join(dataDir, 'stations', station.code), station, log);
     }
     const running = gateway;
     return {
@@ -140,11 +143,11 @@ async function demoSecret(path: string): Promise<string> {
 
 /**
  * Enrols a demo station the first time, as an operator and a new PC would; later runs reuse its identity, pointed at
- * wherever the demo's gateway listens this time. A station whose identity was lost is revoked and enrolled again.
+ * wherever the demo's gateway listens this time, pinning the demo's CA. A station whose identity was lost is revoked and enrolled again.
  */
 async function ensureEnrolled(
   databaseUrl: string,
-  gatewayUrl: string,
+  gateway: { url: string; caPem: string },
   stationDir: string,
   station: (typeof demoStations)[number],
   log: (line: string) => void,
@@ -160,10 +163,11 @@ async function ensureEnrolled(
     } finally {
       await admin.end();
     }
-    identity = await enrolNewStation(databaseUrl, { url: gatewayUrl, caPem: null }, { clinic: DEMO_CLINIC_CODE, role: station.role, code: station.code, room: station.roomCode });
+    identity = await enrolNewStation(databaseUrl, gateway, { clinic: DEMO_CLINIC_CODE, role: station.role, code: station.code, room: station.roomCode });
     log(`Enrolled ${station.role} station ${station.code} at the gateway`);
   }
-  writeIdentityFile(file, { ...identity, gatewayUrl });
+  // The port changes from run to run, and a CA that had to be made again must be pinned again.
+  writeIdentityFile(file, { ...identity, gatewayUrl: gateway.url, gatewayCaPem: gateway.caPem });
   return file;
 }
 

@@ -1,6 +1,9 @@
 import { X509Certificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+// First: @peculiar/x509's dependency injection (tsyringe) will not load without the Reflect metadata API.
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
 
 /*
  * The demo's own certificate authority: the gateway serves HTTPS with a certificate it signs, and the demo's
@@ -8,32 +11,6 @@ import { join } from 'node:path';
  * A real centre brings its own certificate (docs/gateway.md); nothing here is for production.
  */
 
-/*
- * @peculiar/x509's dependency injection (tsyringe) refuses to load without the Reflect metadata API, though x509
- * registers its parts by hand and never reads any metadata. Until a polyfill (reflect-metadata) is a
- * devDependency, the three functions tsyringe looks up are supplied here, backed by a WeakMap, when absent.
- */
-type MetadataReflect = typeof Reflect & {
-  getMetadata?: (key: unknown, target: object) => unknown;
-  getOwnMetadata?: (key: unknown, target: object) => unknown;
-  defineMetadata?: (key: unknown, value: unknown, target: object) => void;
-};
-const reflect = Reflect as MetadataReflect;
-if (!reflect.getMetadata) {
-  const store = new WeakMap<object, Map<unknown, unknown>>();
-  reflect.getOwnMetadata = (key, target) => store.get(target)?.get(key);
-  reflect.getMetadata = (key, target) => {
-    for (let at: object | null = target; at; at = Object.getPrototypeOf(at) as object | null) {
-      if (store.get(at)?.has(key)) return store.get(at)!.get(key);
-    }
-    return undefined;
-  };
-  reflect.defineMetadata = (key, value, target) => {
-    if (!store.has(target)) store.set(target, new Map());
-    store.get(target)!.set(key, value);
-  };
-}
-const x509 = await import('@peculiar/x509');
 x509.cryptoProvider.set(webcrypto as Crypto);
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
