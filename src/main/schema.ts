@@ -27,7 +27,7 @@ const clinicWide: TableName[] = ['clinics', 'doctors', 'rooms', 'queue_tickets',
 
 /** What each station role mirrors: the display never holds a patient's name. */
 export const tablesForRole: Record<StationRole, SyncedTable[]> = {
-  reception: mirrored(clinicWide),
+  reception: mirrored([...clinicWide, 'stations']),
   consult: mirrored(clinicWide),
   display: mirrored(['clinics', 'rooms', 'queue_tickets', 'queue_calls']),
 };

@@ -6,7 +6,9 @@ import { Central } from '../sync/central';
 import { appointmentHandlers } from './appointments/handlers';
 import { AppointmentService } from './appointments/service';
 import { Cache } from './cache/cache';
+import { stationAdminHandlers } from './enrolment/handlers';
 import { stationKeyOf } from './enrolment/identity';
+import { StationAdminService } from './enrolment/station-admin';
 import { toApiError } from './central-errors';
 import { clinicHandlers } from './clinic/handlers';
 import { ClinicService } from './clinic/service';
@@ -71,6 +73,7 @@ export class StationCore {
     const queue = new QueueService({ cache: this.cache, clinic: this.clinic, sessions: this.sessions, sync: this.sync, emit, now });
     const appointments = new AppointmentService(this.cache, this.clinic, this.sessions, now);
     const display = new DisplayService(this.cache, this.clinic, emit, now);
+    const stationAdmin = new StationAdminService(this.cache, this.clinic, this.sessions, this.central, this.sync, identity.gatewayUrl);
     this.devices = new DeviceService({
       dataDir: config.dataDir,
       cache: this.cache,
@@ -102,6 +105,7 @@ export class StationCore {
       ...displayHandlers(display),
       ...syncHandlers(this.sync, this.cache),
       ...deviceHandlers(this.devices),
+      ...stationAdminHandlers(stationAdmin),
     };
   }
 

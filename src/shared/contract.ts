@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { deviceEvents, deviceMethods } from './devices-contract';
 import { genderSchema, patientRegistrationSchema } from './patient';
+import { stationAdminMethods } from './station-admin-contract';
 
 /**
  * The station API: one object mapping each method to its input and output schemas, plus the
@@ -191,6 +192,7 @@ const methodsDefinition = {
   'sync.attention': { input: z.object({}), output: z.array(attentionItemSchema) },
   'sync.dismiss': { input: z.object({ id: z.number().int().positive() }), output: z.object({ ok: z.literal(true) }) },
   ...deviceMethods,
+  ...stationAdminMethods,
 } as const;
 
 export const methods = methodsDefinition;

@@ -23,6 +23,7 @@ import { maskNric, nricCheckLetter, type NricPrefix } from '../../src/shared/nri
 import { orderQueue, priorityFor } from '../../src/shared/queue-order';
 import { formatTicketNumber } from '../../src/shared/ticket-number';
 import { fakeDeviceHandlers } from './fake-devices';
+import { fakeStationAdminHandlers } from './fake-station-admin';
 
 /**
  * An in-memory station for renderer screenshots and component tests: it keeps the contract's
@@ -34,6 +35,8 @@ export interface FakeClinicOptions {
   role: StationRole;
   /** Start with someone signed in (the receptionist, or the room's doctor). */
   signedIn?: boolean;
+  /** Who is signed in instead of the receptionist (e.g. 'admin', the clinic manager). */
+  signedInAs?: string;
   /** 'busy' fills the day with patients, tickets and calls; 'empty' starts the day with none. */
   scenario?: 'busy' | 'empty';
   sync?: Partial<SyncStatus>;
@@ -135,6 +138,14 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
       doctor: { id: doctor.id, fullName: doctor.fullName, mcrNumber: doctor.mcrNumber },
       expiresAt: new Date(nowMs() + 8 * 3600_000).toISOString(),
     },
+    admin: {
+      userId: newMiscId(),
+      username: 'admin',
+      fullName: 'Gabriel Koh',
+      role: 'clinic_admin',
+      doctor: null,
+      expiresAt: new Date(nowMs() + 8 * 3600_000).toISOString(),
+    },
     display: {
       userId: newMiscId(),
       username: 'display',
@@ -146,7 +157,15 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
   };
   // A display station signs its device account in when it starts (dev/demo-clinic.ts), so its screen never asks.
   let session: Session | null =
-    options.role === 'display' ? users.display! : options.signedIn ? (options.role === 'consult' ? users.doctor1! : users.reception!) : null;
+    options.role === 'display'
+      ? users.display!
+      : options.signedInAs
+        ? users[options.signedInAs]!
+        : options.signedIn
+          ? options.role === 'consult'
+            ? users.doctor1!
+            : users.reception!
+          : null;
 
   const nricsByPatient = new Map<string, string>();
   const patients: Patient[] = PEOPLE.map((p) => {
@@ -292,6 +311,7 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
   type Handlers = { [M in MethodName]: (input: ReturnType<typeof parseInput<M>>) => MethodOutput<M> };
   const handlers: Handlers = {
     ...fakeDeviceHandlers(nowIso, emit),
+    ...fakeStationAdminHandlers({ thisStation: station.stationCode, nowIso, session: () => session }),
     'station.info': () => station,
     'session.signIn': ({ username, password }) => {
       const user = users[username.toLowerCase()];

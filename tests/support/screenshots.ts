@@ -286,6 +286,23 @@ const shots: Shot[] = [
       await page.getByTestId('print-job').first().waitFor();
     },
   })),
+  ...[
+    { name: 'stations-admin-1920', viewport: LARGE },
+    { name: 'stations-admin-1366', viewport: SMALL },
+  ].map(({ name, viewport }): Shot => ({
+    name,
+    fake: { role: 'reception', signedInAs: 'admin' },
+    viewport,
+    act: async (page) => {
+      await page.getByTestId('stations-open').click();
+      await page.getByTestId('enrol-role').selectOption('consult');
+      await page.getByTestId('enrol-room').selectOption('R3');
+      await page.getByTestId('enrol-make-code').click();
+      await page.getByTestId('enrol-code-made').waitFor();
+      await page.locator('[data-station-code="BDK-RECEPTION-2"]').getByTestId('station-revoke').click();
+      await page.getByTestId('revoke-reason').fill('PC replaced after water damage');
+    },
+  })),
 ];
 
 /** The registration form empty, checked while typing, refused field by field, and accepted, at one screen size. */

@@ -1,6 +1,6 @@
 import { defineTable, integer, text } from '../cache/table';
 
-/** The clinic itself, its doctors and its rooms, mirrored from the centre. */
+/** The clinic itself, its doctors, rooms and stations, mirrored from the centre. */
 
 export const clinics = defineTable({
   name: 'clinics',
@@ -47,4 +47,22 @@ export const rooms = defineTable({
   sync: {},
 });
 
-export const clinicTables = [clinics, doctors, rooms] as const;
+/** The clinic's station directory, for the manager's Stations screen; keys and revocation reasons stay central. */
+export const stations = defineTable({
+  name: 'stations',
+  columns: {
+    clinic_id: text(),
+    id: text(),
+    code: text(),
+    role: text(),
+    desk_letter: text.nullable(),
+    room_id: text.nullable(),
+    enrolled_at: text.nullable(),
+    revoked_at: text.nullable(),
+    sync_seq: integer({ default: 0 }),
+  },
+  primaryKey: ['clinic_id', 'id'],
+  sync: {},
+});
+
+export const clinicTables = [clinics, doctors, rooms, stations] as const;

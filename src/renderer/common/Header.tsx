@@ -1,6 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import type { Session, StationInfo } from '../../shared/contract';
 import { DevicesButton } from '../screens/devices/Devices';
+import { StationsButton } from '../screens/stations/Stations';
 import { AttentionButton, InitialSyncProgress } from '../sync/SyncAttention';
 import { SyncBanner, SyncIndicator, useSyncStatus } from '../sync/SyncStatus';
 import { errorMessage } from './api';
@@ -54,6 +55,7 @@ export function Header({
             </span>
             <span className="header-role">{roleLabel(session.role)}</span>
           </div>
+          {station.role === 'reception' && (session.role === 'clinic_admin' || session.role === 'chain_admin') && <StationsButton />}
           <DevicesButton />
           <button type="button" className="btn btn-quiet" onClick={signOut} disabled={busy} data-testid="sign-out">
             Sign out
