@@ -1,6 +1,7 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import { ApiError, apiErrorSchema, events, methods, type ClinicApi, type EventName, type MethodName } from '../shared/contract';
-import { CALL_CHANNEL, EVENT_CHANNEL, type CallResult } from '../shared/electron-ipc';
+import { CALL_CHANNEL, EVENT_CHANNEL, FIRST_RUN_CHANNEL, type CallResult } from '../shared/electron-ipc';
+import { firstRunResultSchema, type FirstRunApi } from '../shared/first-run-contract';
 
 /*
  * window.clinic, built from the contract: every call goes to the main process over one IPC
@@ -26,4 +27,14 @@ const clinic: ClinicApi = {
   },
 };
 
+/** Enrolling this PC; the main process answers only the first-run window, so a station window gains nothing by it. */
+const clinicFirstRun: FirstRunApi = {
+  async enrol(input) {
+    const result = (await ipcRenderer.invoke(FIRST_RUN_CHANNEL, input)) as CallResult;
+    if (!result.ok) return Promise.reject(apiErrorSchema.parse(result.error));
+    return firstRunResultSchema.parse(result.value);
+  },
+};
+
 contextBridge.exposeInMainWorld('clinic', clinic);
+contextBridge.exposeInMainWorld('clinicFirstRun', clinicFirstRun);

@@ -13,3 +13,6 @@ export const EVENT_CHANNEL = `${IPC_CHANNEL_PREFIX}event`;
 
 /** Errors travel as plain bodies: contextBridge drops an Error's own properties on the way to the page. */
 export type CallResult = { ok: true; value: unknown } | { ok: false; error: ApiErrorBody };
+
+/** ipcRenderer.invoke(FIRST_RUN_CHANNEL, input) → CallResult; only from the first-run window. */
+export const FIRST_RUN_CHANNEL = `${IPC_CHANNEL_PREFIX}first-run`;

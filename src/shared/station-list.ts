@@ -18,6 +18,11 @@ const stationEntrySchema = z
     keyFile: z.string().trim().min(1, 'keyFile is required'),
     /** The enrolment's identity file; defaults to <station folder>/identity.json. */
     identityFile: z.string().trim().min(1).optional(),
+    /**
+     * How the identity file is kept: `file`, plain JSON only its owner may read (the demo, the browser host); or
+     * `safeStorage`, encrypted by the operating system for this user, as the app's first run keeps it.
+     */
+    identityProtection: z.enum(['file', 'safeStorage']).default('file'),
     /** Defaults to <userData>/stations/<code>. */
     dataDir: z.string().trim().min(1).optional(),
     /** The monitor the display goes on, counted from 1; display stations only. */

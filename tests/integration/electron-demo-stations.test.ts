@@ -38,8 +38,9 @@ describe('the demo’s station list for Electron', () => {
       const stationDir = join(prepared.dataDir, 'stations', plan.core.stationCode);
       expect(plan.core).toMatchObject({ keyFile: prepared.keyFile, dataDir: stationDir, identityFile: join(stationDir, 'identity.json') });
       // Each PC holds its enrolment, readable by its owner only, and no database address at all.
-      const identity = readFileSync(plan.core.identityFile, 'utf8');
-      if (process.platform !== 'win32') expect(statSync(plan.core.identityFile).mode & 0o777).toBe(0o600);
+      const identityFile = join(stationDir, 'identity.json');
+      const identity = readFileSync(identityFile, 'utf8');
+      if (process.platform !== 'win32') expect(statSync(identityFile).mode & 0o777).toBe(0o600);
       expect(JSON.parse(identity)).toMatchObject({ gatewayUrl: prepared.gatewayUrl, clinic: { code: 'GFC-BDK' }, station: { code: plan.core.stationCode, role: plan.core.role } });
       expect(identity).not.toMatch(/postgres(ql)?:\/\//);
     }

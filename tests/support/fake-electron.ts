@@ -127,6 +127,10 @@ export interface FakeElectronOptions {
   gotLock?: boolean;
   userData?: string;
   displays?: DisplayLike[];
+  /** What safeStorage.isEncryptionAvailable answers (false: Linux with no secret store). */
+  encryptionAvailable?: boolean;
+  /** Whose safeStorage this is: what one OS user encrypted, another cannot decrypt. */
+  osUser?: string;
 }
 
 export function createFakeElectron(options: FakeElectronOptions = {}) {
@@ -312,14 +316,15 @@ export function createFakeElectron(options: FakeElectronOptions = {}) {
     },
   };
 
-  /** Unused by the glue so far; here so a test of the enrolment key's storage has it when it comes. */
+  const osUser = options.osUser ?? 'clinic';
   const safeStorage = {
-    isEncryptionAvailable: () => true,
-    encryptString: (plain: string) => Buffer.from(`fake-os-encrypted:${plain}`),
+    isEncryptionAvailable: () => options.encryptionAvailable ?? true,
+    encryptString: (plain: string) => Buffer.from(`fake-os-encrypted:${osUser}:${Buffer.from(plain).toString('base64')}`),
     decryptString(encrypted: Buffer): string {
+      const prefix = `fake-os-encrypted:${osUser}:`;
       const text = encrypted.toString();
-      if (!text.startsWith('fake-os-encrypted:')) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
-      return text.slice('fake-os-encrypted:'.length);
+      if (!text.startsWith(prefix)) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+      return Buffer.from(text.slice(prefix.length), 'base64').toString();
     },
   };
 
@@ -334,6 +339,7 @@ export function createFakeElectron(options: FakeElectronOptions = {}) {
     screen,
     net,
     dialog,
+    safeStorage,
   };
 
   return {

@@ -47,9 +47,11 @@ async function fakeBundle(): Promise<string> {
     stdin: {
       contents: `
         import { createFakeClinic } from './fake-clinic';
+        import { createFakeFirstRun } from './fake-first-run';
         const fake = createFakeClinic(window.__fakeClinicOptions);
         window.clinic = fake.api;
         window.__fakeClinic = fake;
+        window.clinicFirstRun = createFakeFirstRun();
       `,
       resolveDir: here,
       loader: 'ts',
@@ -68,6 +70,8 @@ interface Shot {
   name: string;
   fake: FakeClinicOptions;
   viewport: { width: number; height: number };
+  /** After the page's address, e.g. #first-run. */
+  hash?: string;
   act?: (page: Page) => Promise<void>;
 }
 
@@ -303,6 +307,44 @@ const shots: Shot[] = [
       await page.getByTestId('revoke-reason').fill('PC replaced after water damage');
     },
   })),
+  { name: 'first-run-1366', fake: { role: 'reception' }, hash: '#first-run', viewport: SMALL },
+  {
+    name: 'first-run-problems-1366',
+    fake: { role: 'reception' },
+    hash: '#first-run',
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('first-run-gateway').fill('gateway.clinic');
+      await page.getByTestId('first-run-code').fill('K7QF-2MPX');
+      await page.getByTestId('first-run-submit').click();
+      await page.getByTestId('first-run-code-problem').waitFor();
+    },
+  },
+  {
+    name: 'first-run-untrusted-1920',
+    fake: { role: 'reception' },
+    hash: '#first-run',
+    viewport: LARGE,
+    act: async (page) => {
+      await page.getByTestId('first-run-gateway').fill('https://untrusted.gabriel-clinics.sg');
+      await page.getByTestId('first-run-code').fill('k7qf-2mpx-9tdr-w4hn');
+      await page.getByTestId('first-run-ca-open').click();
+      await page.getByTestId('first-run-submit').click();
+      await page.getByTestId('first-run-error').waitFor();
+    },
+  },
+  {
+    name: 'first-run-done-1920',
+    fake: { role: 'reception' },
+    hash: '#first-run',
+    viewport: LARGE,
+    act: async (page) => {
+      await page.getByTestId('first-run-gateway').fill('https://gateway.gabriel-clinics.sg');
+      await page.getByTestId('first-run-code').fill('K7QF-2MPX-9TDR-W4HN');
+      await page.getByTestId('first-run-submit').click();
+      await page.getByTestId('first-run-done').waitFor();
+    },
+  },
 ];
 
 /** The registration form empty, checked while typing, refused field by field, and accepted, at one screen size. */
@@ -382,7 +424,7 @@ async function main(): Promise<void> {
       const options: FakeClinicOptions = { now: NOW, ...shot.fake };
       await page.addInitScript({ content: `window.__fakeClinicOptions = ${JSON.stringify(options)};\n${fake}` });
       try {
-        await page.goto(url);
+        await page.goto(`${url}${shot.hash ?? ''}`);
         await page.waitForSelector('.app, .signin, .display');
         await page.waitForLoadState('networkidle');
         await shot.act?.(page);

@@ -20,7 +20,7 @@ const send = (message: unknown) => process.send?.(message);
 
 const core = new StationCore({
   dataDir: config.dataDir,
-  identity: readIdentityFile(config.identityFile),
+  identity: config.identity ?? readIdentityFile(config.identityFile!),
   crypto: await openLocalKeyFile(config.keyFile),
   pollIntervalMs: 500,
   initialPageSize: config.initialPageSize,

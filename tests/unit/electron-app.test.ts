@@ -54,11 +54,10 @@ describe('the Electron app', () => {
     });
   });
 
-  it('reads <userData>/stations.json when no --stations is given', async () => {
+  it('reads <userData>/stations.json when no --stations is given, and asks to enrol when there is none', async () => {
     const app = await startTestApp({ stations: null, argv: [] });
-    expect(app.fake.errorBoxes[0]?.content).toBe(
-      `There is no station list at ${join(app.folder, 'user-data', 'stations.json')}. Start the app with --stations FILE, or put the list of this PC's stations there.`,
-    );
+    expect(app.fake.errorBoxes).toEqual([]);
+    expect(app.fake.windows.map((w) => w.loadedUrl)).toEqual(['app://station/index.html#first-run']);
     mkdirSync(join(app.folder, 'user-data'), { recursive: true });
     writeFileSync(join(app.folder, 'user-data', 'stations.json'), JSON.stringify(THREE_STATIONS));
     const second = await startTestApp({ stations: null, argv: [], userData: join(app.folder, 'user-data') });

@@ -39,11 +39,13 @@ describe('the Electron bundles', () => {
     expect(found).toEqual([]);
   });
 
-  it('main: windows and relay only, never the demo, the seeds or the station core', async () => {
+  it('main: windows, relay and first-run enrolment only, never the demo, the seeds or the station core', async () => {
     const { ours, external } = await inputsOf('main');
     expect(ours).toContain('src/main/electron/main.ts');
     expect(ours.filter((path) => /^(dev|seeds)\//.test(path))).toEqual([]);
-    expect(ours.filter((path) => /^src\/(main\/(station|cache|devices|crypto)|sync)\b/.test(path))).toEqual([]);
+    // Enrolling a new PC is one signed request to the gateway; syncing, the cache and devices stay in the core.
+    expect(ours.filter((path) => /^src\/(main\/(station|cache|devices|crypto|sync-engine)|sync\/(push|pull|live|tables))\b/.test(path))).toEqual([]);
+    expect(ours.filter((path) => path.startsWith('src/sync/')).sort()).toEqual(['src/sync/central.ts', 'src/sync/station-key.ts']);
     expect(external).not.toContain('better-sqlite3');
   });
 

@@ -29,11 +29,16 @@ async function main(): Promise<number> {
     console.error(error instanceof Error ? error.message : String(error));
     return 1;
   }
-  const { keyFile, identityFile, stationCode, role, ...config } = init.config;
+  const { keyFile, identityFile, identity, stationCode, role, ...config } = init.config;
   const log = (line: string) => console.error(`[station core ${stationCode}] ${line}`);
   const served = serveStation(
     init.endpoint,
-    async () => new StationCore({ ...config, identity: identityFor(identityFile, stationCode, role), crypto: await openLocalKeyFile(keyFile) }),
+    async () =>
+      new StationCore({
+        ...config,
+        identity: checkedIdentity(identity ?? readIdentityFile(identityFile!), identityFile ?? 'the identity the app gave', stationCode, role),
+        crypto: await openLocalKeyFile(keyFile),
+      }),
     log,
   );
   const stopBySignal = () => {
@@ -45,9 +50,8 @@ async function main(): Promise<number> {
   return (await served.done) === 'failed' ? 1 : 0;
 }
 
-/** The identity in the file must be the station the app was told to run: a copied file is refused, not obeyed. */
-function identityFor(file: string, stationCode: string, role: StationRole): StationIdentity {
-  const identity = readIdentityFile(file);
+/** The identity must be the station the app was told to run: a copied file is refused, not obeyed. */
+function checkedIdentity(identity: StationIdentity, file: string, stationCode: string, role: StationRole): StationIdentity {
   if (identity.station.code !== stationCode || identity.station.role !== role) {
     throw new IdentityFileError(
       `${file} belongs to ${identity.station.role} station ${identity.station.code}, not to ${role} station ${stationCode}. Enrol this station, or fix the station list.`,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { apiErrorSchema, stationRoleSchema } from '../../shared/contract';
+import { stationIdentitySchema } from '../enrolment/identity';
 
 /*
  * The station contract carried over a message port between a host (the Electron main process, or
@@ -10,7 +11,9 @@ import { apiErrorSchema, stationRoleSchema } from '../../shared/contract';
 
 /**
  * What a core process needs to build its StationCore. Plain JSON, because it crosses a process
- * boundary: no key travels, only the paths of the files the core opens.
+ * boundary. The identity comes as the path of its 0600 file, or -- when the app keeps it encrypted
+ * with safeStorage, which only the main process can open -- decrypted, over the app's own port, in
+ * memory only.
  */
 export const coreConfigSchema = z
   .object({
@@ -19,13 +22,18 @@ export const coreConfigSchema = z
     stationCode: z.string().min(1, 'stationCode is required'),
     role: stationRoleSchema,
     /** The enrolled station's identity file (0600): gateway, CA, station key, clinic and role. */
-    identityFile: z.string().min(1, 'identityFile is required'),
+    identityFile: z.string().min(1).optional(),
+    identity: stationIdentitySchema.optional(),
     keyFile: z.string().min(1, 'keyFile is required'),
     pollIntervalMs: z.number().int().positive().optional(),
     verifyIntervalMs: z.number().int().positive().optional(),
     initialPageSize: z.number().int().positive().optional(),
   })
-  .strict();
+  .strict()
+  .refine((config) => (config.identityFile === undefined) !== (config.identity === undefined), {
+    message: 'give the station identity either as identityFile or as identity, not both or neither',
+    path: ['identityFile'],
+  });
 export type CoreConfig = z.infer<typeof coreConfigSchema>;
 
 /** The first message a core process receives, on its parent link; in Electron it carries the contract's port. */

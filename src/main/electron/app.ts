@@ -2,12 +2,15 @@ import { parseArgs } from 'node:util';
 import { eventNames } from '../../shared/contract';
 import { CoreHost } from './core-host';
 import type { ElectronApi, WindowLike } from './electron-api';
-import { EVENT_CHANNEL } from '../../shared/electron-ipc';
+import { EVENT_CHANNEL, FIRST_RUN_CHANNEL, type CallResult } from '../../shared/electron-ipc';
+import { describeIssues, ApiError } from '../../shared/contract';
+import { firstRunInputSchema } from '../../shared/first-run-contract';
+import { enrolThisPc } from '../enrolment/first-run';
 import { ValidatedIpc, registerStationCalls } from './ipc';
 import { APP_SCHEME, appProtocolHandler } from './protocol';
 import { StationsFileError, readStationsFile, stationsFilePath, type StationPlan } from './stations-file';
 import { startUpdater, type UpdaterLike } from './updater';
-import { STATION_START_URL, denyAllPermissions, followDisplays, hardenWebContents, stationWindowOptions } from './windows';
+import { FIRST_RUN_URL, STATION_START_URL, denyAllPermissions, firstRunWindowOptions, followDisplays, hardenWebContents, stationWindowOptions } from './windows';
 
 /*
  * The Electron host, composed: one window and one core process per station of this PC, the
@@ -34,6 +37,8 @@ interface OpenStation {
 }
 
 const TITLE = 'Gabriel Clinic Workstation';
+/** How long the first-run screen says who this PC now is before it gives way to the station's window. */
+const FIRST_RUN_THANKS_MS = 1500;
 
 /** Resolves once the windows are open, or the app has decided it cannot start (and is exiting). */
 export function runApp(electron: ElectronApi, options: AppOptions): Promise<void> {
@@ -77,6 +82,39 @@ export function runApp(electron: ElectronApi, options: AppOptions): Promise<void
 
   registerStationCalls(new ValidatedIpc(electron.ipcMain, (id) => stations.has(id), log), (id) => stations.get(id)?.host);
 
+  // The one window of a PC that is not enrolled yet; enrolling turns it into the station's own window.
+  let firstRun: WindowLike | null = null;
+  new ValidatedIpc(electron.ipcMain, (id) => firstRun?.webContents.id === id, log).handle(FIRST_RUN_CHANNEL, async (_event, raw): Promise<CallResult> => {
+    const input = firstRunInputSchema.safeParse(raw);
+    if (!input.success) return { ok: false, error: new ApiError('validation', describeIssues(input.error)).toBody() };
+    const userData = app.getPath('userData');
+    const stationsFile = stationsFilePath(undefined, userData);
+    try {
+      const enrolled = await enrolThisPc(input.data, { userData, stationsFile }, electron.safeStorage);
+      log(`Enrolled this PC as ${enrolled.role} station ${enrolled.stationCode} of ${enrolled.clinicName}.`);
+      const window = firstRun;
+      firstRun = null;
+      for (const plan of readStationsFile(stationsFile, userData, electron.safeStorage)) openStation(plan);
+      startUpdater(app, options.updater, log);
+      // Closed after the station window opened, so closing it does not quit the app.
+      setTimeout(() => window?.close(), FIRST_RUN_THANKS_MS);
+      return { ok: true, value: enrolled };
+    } catch (error) {
+      const apiError = error instanceof ApiError ? error : new ApiError('internal', `Enrolment failed: ${error instanceof Error ? error.message : String(error)}`);
+      log(`Enrolment refused: ${apiError.message}`);
+      return { ok: false, error: apiError.toBody() };
+    }
+  });
+
+  const openFirstRun = (): void => {
+    firstRun = new electron.BrowserWindow(firstRunWindowOptions(options.preloadPath));
+    const window = firstRun;
+    window.on('closed', () => {
+      if (firstRun === window) firstRun = null;
+    });
+    window.loadURL(FIRST_RUN_URL).catch((error: unknown) => log(`The first-run screen could not load: ${String(error)}`));
+  };
+
   const cannotStart = (message: string) => {
     log(message);
     electron.dialog.showErrorBox(`${TITLE} cannot start`, message);
@@ -114,8 +152,11 @@ export function runApp(electron: ElectronApi, options: AppOptions): Promise<void
       if (argv.error) return cannotStart(argv.error);
       let plans: StationPlan[];
       try {
-        plans = readStationsFile(stationsFilePath(argv.path, app.getPath('userData')), app.getPath('userData'));
+        plans = readStationsFile(stationsFilePath(argv.path, app.getPath('userData')), app.getPath('userData'), electron.safeStorage);
       } catch (error) {
+        // A PC with no list of its own has never been enrolled: ask for the gateway and the code. A list named on
+        // the command line that is not there is a mistake to report.
+        if (error instanceof StationsFileError && error.missing && !argv.path) return openFirstRun();
         if (error instanceof StationsFileError) return cannotStart(error.message);
         throw error;
       }

@@ -1,5 +1,6 @@
 import type { BrowserWindowConstructorOptions, CustomScheme, Rectangle } from 'electron';
 import type { MessagePortLike } from '../core-process/endpoint';
+import type { SecretBox } from '../enrolment/first-run';
 
 /*
  * The part of the Electron API the glue uses, as narrow structural types. main.ts passes the real
@@ -37,6 +38,7 @@ export interface WindowLike {
   focus(): void;
   setBounds(bounds: Partial<Rectangle>): void;
   setFullScreen(flag: boolean): void;
+  close(): void;
 }
 
 export interface IpcInvokeEventLike {
@@ -107,4 +109,6 @@ export interface ElectronApi {
   screen: ScreenLike;
   net: { fetch(url: string): Promise<Response> };
   dialog: { showErrorBox(title: string, content: string): void };
+  /** Keeps the station's identity (its private key) encrypted for this OS user. */
+  safeStorage: SecretBox;
 }

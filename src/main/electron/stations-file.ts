@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { describeIssues, type StationRole } from '../../shared/contract';
 import { stationsFileSchema } from '../../shared/station-list';
 import type { CoreConfig } from '../core-process/protocol';
+import { readProtectedIdentity, type SecretBox } from '../enrolment/first-run';
 
 /*
  * The stations this PC runs, one window and one core process each: `--stations FILE`, else
@@ -20,6 +21,13 @@ export interface StationPlan {
 
 export class StationsFileError extends Error {
   override readonly name = 'StationsFileError';
+  constructor(
+    message: string,
+    /** There is no list at all: a PC that was never enrolled, for the first-run screen. */
+    readonly missing = false,
+  ) {
+    super(message);
+  }
 }
 
 export const STATIONS_FILE_NAME = 'stations.json';
@@ -28,7 +36,8 @@ export function stationsFilePath(argvPath: string | undefined, userData: string)
   return argvPath ? resolve(argvPath) : join(userData, STATIONS_FILE_NAME);
 }
 
-export function readStationsFile(path: string, userData: string): StationPlan[] {
+/** `box` opens identities kept with safeStorage; the main process decrypts them, since a core process cannot. */
+export function readStationsFile(path: string, userData: string, box?: SecretBox): StationPlan[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -38,6 +47,7 @@ export function readStationsFile(path: string, userData: string): StationPlan[] 
       missing
         ? `There is no station list at ${path}. Start the app with --stations FILE, or put the list of this PC's stations there.`
         : `The station list ${path} cannot be read: ${(error as Error).message}`,
+      missing,
     );
   }
   let json: unknown;
@@ -52,18 +62,28 @@ export function readStationsFile(path: string, userData: string): StationPlan[] 
   const within = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   return parsed.data.stations.map((station) => {
     const dataDir = station.dataDir ? within(station.dataDir) : join(userData, 'stations', station.code);
+    const identityFile = station.identityFile ? within(station.identityFile) : join(dataDir, 'identity.json');
     return {
-    code: station.code,
-    role: station.role,
-    core: {
-      dataDir,
-      stationCode: station.code,
+      code: station.code,
       role: station.role,
-      identityFile: station.identityFile ? within(station.identityFile) : join(dataDir, 'identity.json'),
-      keyFile: within(station.keyFile),
-      ...(station.pollIntervalMs ? { pollIntervalMs: station.pollIntervalMs } : {}),
-    },
-    ...(station.displayMonitor ? { displayMonitor: station.displayMonitor } : {}),
-  };
+      core: {
+        dataDir,
+        stationCode: station.code,
+        role: station.role,
+        ...(station.identityProtection === 'safeStorage' ? { identity: openProtected(identityFile, box) } : { identityFile }),
+        keyFile: within(station.keyFile),
+        ...(station.pollIntervalMs ? { pollIntervalMs: station.pollIntervalMs } : {}),
+      },
+      ...(station.displayMonitor ? { displayMonitor: station.displayMonitor } : {}),
+    };
   });
+}
+
+function openProtected(file: string, box: SecretBox | undefined) {
+  if (!box) throw new StationsFileError(`The identity ${file} is kept with the operating system's protected storage, which only the app can open.`);
+  try {
+    return readProtectedIdentity(file, box);
+  } catch (error) {
+    throw new StationsFileError(error instanceof Error ? error.message : String(error));
+  }
 }

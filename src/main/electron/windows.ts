@@ -20,6 +20,14 @@ export function isStationUrl(url: string): boolean {
   }
 }
 
+/** The page of a PC not yet enrolled: the same renderer, showing its first-run screen. */
+export const FIRST_RUN_URL = `app://${STATION_HOST}/index.html#first-run`;
+
+export function firstRunWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
+  const station = stationWindowOptions({ code: 'not enrolled', role: 'reception' }, preloadPath);
+  return { ...station, width: 900, height: 720, title: 'Gabriel Clinic — set up this PC' };
+}
+
 export function stationWindowOptions(station: { code: string; role: StationRole }, preloadPath: string): BrowserWindowConstructorOptions {
   return {
     width: 1366,

@@ -149,5 +149,8 @@ export function createHttpClinicApi(baseUrl = ''): ClinicApi {
 export function errorMessage(error: unknown): string {
   if (error instanceof ApiError) return error.message;
   if (error instanceof Error && error.message) return error.message;
+  // As the preload rejects: the plain {code, message} body, contextBridge having dropped the class.
+  const body = apiErrorSchema.safeParse(error);
+  if (body.success) return body.data.message;
   return 'Something went wrong.';
 }

@@ -5,7 +5,6 @@ import { errorMessage } from '../../common/api';
 import { ErrorMessage } from '../../common/components';
 import { formatTime } from '../../common/format';
 import { useApi, useLoad } from '../../common/hooks';
-import './stations.css';
 
 /** A header button for the clinic manager: the clinic's PCs, enrolling a new one, revoking a lost one. */
 export function StationsButton() {
