@@ -12,6 +12,8 @@ export interface StationConfig {
   pollIntervalMs?: number;
   /** How often the cache's partitions are compared with the centre's. */
   verifyIntervalMs?: number;
+  /** How often the station checks whether the signed-in session needs extending at the centre. */
+  sessionCheckIntervalMs?: number;
   /** Rows per page of the initial load. */
   initialPageSize?: number;
   now?: () => Date;

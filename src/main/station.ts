@@ -30,6 +30,8 @@ import { syncHandlers } from './sync-engine/handlers';
 
 export type { StationConfig } from './config';
 
+const SESSION_CHECK_INTERVAL_MS = 5 * 60 * 1000;
+
 /**
  * The station core's composition root: builds each domain's service on one cache and one sync
  * engine, and answers the station contract with their handlers. The hosts (Electron, browser)
@@ -42,6 +44,7 @@ export class StationCore {
   private readonly clinic: ClinicService;
   private readonly sessions: SessionService;
   private stopped = false;
+  private refreshTimer: NodeJS.Timeout | null = null;
 
   readonly cache: Cache;
   readonly sync: SyncEngine;
@@ -114,10 +117,22 @@ export class StationCore {
     this.devices.start();
     this.on('display.called', (call) => void this.devices.showOnBoards(call));
     await this.sync.start();
+    this.refreshTimer = setInterval(() => void this.refreshSession(), this.config.sessionCheckIntervalMs ?? SESSION_CHECK_INTERVAL_MS);
+    this.refreshTimer.unref();
+  }
+
+  /** Keeps whoever is signed in signed in (see SessionService.refreshIfDue); a failure waits for the next check. */
+  async refreshSession(): Promise<void> {
+    try {
+      await this.sessions.refreshIfDue();
+    } catch (error) {
+      console.error(`Could not extend the session: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
     await this.sync.stop();
     await this.central.close();
     await this.devices.stop();

@@ -125,6 +125,11 @@ export class Central {
     return this.send(centralRoutes.signOut, undefined, token);
   }
 
+  /** The session's new expiry, as the centre extended it. */
+  async refreshSession(token: string): Promise<string> {
+    return (await this.send(centralRoutes.refresh, undefined, token)).expires_at;
+  }
+
   settings(token: string): Promise<Record<string, unknown>> {
     return this.send(centralRoutes.settings, undefined, token).then((answer) => answer.settings);
   }

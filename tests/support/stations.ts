@@ -69,6 +69,8 @@ export interface TestStationOptions {
   dataDir?: string;
   pollIntervalMs?: number;
   initialPageSize?: number;
+  /** The station's clock. */
+  now?: () => Date;
 }
 
 type EnrolOptions = Pick<TestStationOptions, 'central' | 'role' | 'code' | 'roomCode' | 'clinicCode' | 'gatewayUrl'>;
@@ -94,6 +96,7 @@ export async function startStation(options: TestStationOptions): Promise<Station
     crypto: await testCrypto(),
     pollIntervalMs: options.pollIntervalMs ?? 1000,
     initialPageSize: options.initialPageSize,
+    now: options.now,
   });
   await core.start();
   // Row-level security shows a display nothing without a session: sign its device account in, as the demo does.

@@ -14,6 +14,11 @@ export interface StoredSession {
 export const RECEPTION_ROLES = ['receptionist', 'nurse', 'clinic_admin', 'chain_admin'];
 export const STAFF_ROLES = [...RECEPTION_ROLES, 'doctor'];
 
+/** A staff session (12 hours at the centre, a day at most) is extended when less than half of it is left. */
+const STAFF_REFRESH_WITHIN_MS = 6 * 60 * 60 * 1000;
+/** The display's device session lasts 30 days. */
+const DISPLAY_REFRESH_WITHIN_MS = 15 * 24 * 60 * 60 * 1000;
+
 /** Who is signed in at this station, checked at the centre and kept in the cache. */
 export class SessionService {
   constructor(
@@ -73,6 +78,34 @@ export class SessionService {
       this.cache.restampSessions(result.token);
     });
     return session;
+  }
+
+  /**
+   * Extends the session at the centre once it is past the middle of its life, so a receptionist on a long shift,
+   * or the waiting-room display on its month-long device session, is not signed out while working. A centre that
+   * says the session is over (signed out elsewhere, the station revoked) ends it here too; offline, it waits.
+   */
+  async refreshIfDue(): Promise<'refreshed' | 'not_due' | 'ended' | 'offline'> {
+    const stored = this.current();
+    if (!stored) return 'not_due';
+    const remainingMs = Date.parse(stored.session.expiresAt) - this.now().getTime();
+    const dueWithinMs = stored.session.role === 'display' ? DISPLAY_REFRESH_WITHIN_MS : STAFF_REFRESH_WITHIN_MS;
+    if (remainingMs > dueWithinMs) return 'not_due';
+    let expiresAt: string;
+    try {
+      expiresAt = await this.central.refreshSession(stored.token);
+    } catch (error) {
+      const failure = classifyFailure(error);
+      if (failure.kind === 'transient') return 'offline';
+      if (failure.kind !== 'unauthenticated') throw apiErrorFromCentral(failure);
+      if (this.current()?.token === stored.token) this.cache.setMeta('session', null);
+      return 'ended';
+    }
+    // Signed out, or someone else signed in, while the centre answered: that session is not this one.
+    if (this.current()?.token !== stored.token) return 'not_due';
+    const refreshed: StoredSession = { ...stored, session: { ...stored.session, expiresAt: new Date(expiresAt).toISOString() } };
+    this.cache.setMeta('session', JSON.stringify(refreshed));
+    return 'refreshed';
   }
 
   /**
