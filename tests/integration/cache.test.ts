@@ -66,6 +66,10 @@ describe('station cache (real SQLite file)', () => {
     );
   }
 
+  /** Tables declared after the hand-written migrations ended: an old cache gains them, empty, and nothing else changes. */
+  const ADDED_SINCE_GENERATION_4 = ['stations'];
+  const withoutAdded = (tables: Record<string, unknown>) => Object.fromEntries(Object.entries(tables).filter(([name]) => !ADDED_SINCE_GENERATION_4.includes(name)));
+
   it('opens a cache built by the old hand-written migrations with its rows and layout unchanged', () => {
     const file = join(dir, 'generation-4.sqlite');
     const old = new Database(file);
@@ -78,7 +82,8 @@ describe('station cache (real SQLite file)', () => {
 
     const reopened = new Cache(file);
     try {
-      expect(layout(reopened.db)).toEqual(before);
+      expect(withoutAdded(layout(reopened.db))).toEqual(before);
+      expect(Object.keys(layout(reopened.db))).toEqual(expect.arrayContaining(ADDED_SINCE_GENERATION_4));
       expect(reopened.db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").all()).toEqual(triggers);
       expect(reopened.pendingCount()).toBe(1);
       expect(reopened.db.pragma('user_version', { simple: true })).toBe(CACHE_GENERATION);
@@ -90,7 +95,7 @@ describe('station cache (real SQLite file)', () => {
   it('builds a new cache with the same layout the old migrations built', () => {
     const old = new Database(':memory:');
     old.exec(readFileSync(join(import.meta.dirname, '../fixtures/cache-generation-4.sql'), 'utf8'));
-    expect(layout(cache.db)).toEqual(layout(old));
+    expect(withoutAdded(layout(cache.db))).toEqual(layout(old));
     old.close();
   });
 
