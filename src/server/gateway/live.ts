@@ -35,8 +35,8 @@ interface Stream {
   cursor: Cursor;
   draining: boolean;
   again: boolean;
-  /** Retries left while an older transaction still holds the horizon back. */
-  settleRetries: number;
+  /** Looks taken since the last notification while an older transaction held the horizon back. */
+  settleAttempts: number;
   settleTimer: NodeJS.Timeout | null;
 }
 
@@ -56,8 +56,14 @@ export interface LiveChannel {
 }
 
 const TABLE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
-const SETTLE_DELAY_MS = 50;
-const SETTLE_RETRIES = 40;
+/*
+ * While any older transaction of the cluster (xids are cluster-wide: another clinic's, a report's) is still open,
+ * pull withholds what committed after it, and that transaction's end notifies no one here. So the stream looks
+ * again, soon at first, then once a second, for about a minute; past that the stations' timed pulls carry it.
+ */
+const SETTLE_FIRST_DELAY_MS = 50;
+const SETTLE_MAX_DELAY_MS = 1000;
+const SETTLE_ATTEMPTS = 60;
 
 export function registerLiveChannel(
   app: FastifyInstance,
@@ -135,14 +141,14 @@ export function registerLiveChannel(
             stream.cursor = to;
           }
           if (changes.length === batchSize) continue;
-          // A transaction older than the one that notified still runs: its end will not notify this clinic, so
-          // look again shortly rather than leave the rows waiting for the stations' timed pull.
-          if (!answer.settled && changes.length === 0 && stream.settleRetries > 0 && !stream.settleTimer) {
-            stream.settleRetries -= 1;
+          // Rows may be held back behind an older open transaction (whether or not some came through): look again.
+          if (!answer.settled && stream.settleAttempts < SETTLE_ATTEMPTS && !stream.settleTimer) {
+            const delay = Math.min(SETTLE_FIRST_DELAY_MS * 2 ** stream.settleAttempts, SETTLE_MAX_DELAY_MS);
+            stream.settleAttempts += 1;
             stream.settleTimer = setTimeout(() => {
               stream.settleTimer = null;
               void drain(stream);
-            }, SETTLE_DELAY_MS);
+            }, delay);
           }
           break;
         }
@@ -154,7 +160,7 @@ export function registerLiveChannel(
 
   const changed = (clinicId: string) => {
     for (const stream of byClinic.get(clinicId) ?? []) {
-      stream.settleRetries = SETTLE_RETRIES;
+      stream.settleAttempts = 0;
       void drain(stream);
     }
   };
@@ -213,7 +219,7 @@ export function registerLiveChannel(
           cursor: { xid: horizon, seq: '0' },
           draining: false,
           again: false,
-          settleRetries: 0,
+          settleAttempts: SETTLE_ATTEMPTS,
           settleTimer: null,
         };
         streams.set(key, stream);

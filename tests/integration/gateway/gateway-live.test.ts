@@ -133,6 +133,32 @@ describe('the live channel', () => {
     liveB.socket.close();
   });
 
+  it('still delivers a row that an older open transaction held back for seconds, though its end notifies no one', async () => {
+    const a = await signedIn(centre, admin, 'GFC-BDK', 'LIVE-HELD');
+    const live = await openLive(centre.gatewayUrl, a.station, a.token);
+    // An older transaction with an xid, open across the commit (a long report, another clinic's work): pull holds
+    // back what committed after it began, and its COMMIT sends no clinic_changes.
+    const older = new pg.Client(db.url);
+    await older.connect();
+    try {
+      await older.query('BEGIN');
+      await older.query('SELECT pg_current_xact_id()');
+      const [patient] = await patientIds(admin, 'GFC-BDK', 1);
+      const args = ticketArgs(a.station.station.desk_letter!, 1, patient!);
+      const issued = await a.station.api('/v1/call', { procedure: 'issue_ticket', requestKey: crypto.randomUUID(), args }, a.token);
+      expect(issued.status).toBe(200);
+      const delivered = () => live.messages.some((m) => m.type === 'changes' && m.changes.some((c) => c.id === args.id));
+      // Longer than a first burst of quick looks lasts.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(delivered()).toBe(false);
+      await older.query('COMMIT');
+      await waitFor(delivered, 'the held-back ticket on the live channel', 5000);
+    } finally {
+      await older.end();
+      live.socket.close();
+    }
+  });
+
   it('refuses an unsigned or session-less subscription before upgrading', async () => {
     const a = await signedIn(centre, admin, 'GFC-BDK', 'LIVE-REFUSED');
     const path = '/v1/live?tables=queue_tickets';
