@@ -42,6 +42,9 @@ describe('the demo’s station list for Electron', () => {
       const identity = readFileSync(identityFile, 'utf8');
       if (process.platform !== 'win32') expect(statSync(identityFile).mode & 0o777).toBe(0o600);
       expect(JSON.parse(identity)).toMatchObject({ gatewayUrl: prepared.gatewayUrl, clinic: { code: 'GFC-BDK' }, station: { code: plan.core.stationCode, role: plan.core.role } });
+      // HTTPS, trusting the demo's own CA and nothing else.
+      expect(prepared.gatewayUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(JSON.parse(identity).gatewayCaPem).toBe(readFileSync(join(prepared.dataDir, 'central', 'tls', 'ca.crt'), 'utf8'));
       expect(identity).not.toMatch(/postgres(ql)?:\/\//);
     }
     expect(readFileSync(path, 'utf8')).not.toMatch(/postgres(ql)?:\/\//);

@@ -143,7 +143,7 @@ describe('the live channel', () => {
     try {
       await older.query('BEGIN');
       await older.query('SELECT pg_current_xact_id()');
-      const [patient] = await patientIds(admin, 'GFC-BDK', 1);
+      const [, , , patient] = await patientIds(admin, 'GFC-BDK', 4);
       const args = ticketArgs(a.station.station.desk_letter!, 1, patient!);
       const issued = await a.station.api('/v1/call', { procedure: 'issue_ticket', requestKey: crypto.randomUUID(), args }, a.token);
       expect(issued.status).toBe(200);
