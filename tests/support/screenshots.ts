@@ -290,6 +290,8 @@ const shots: Shot[] = [
       await page.getByTestId('print-job').first().waitFor();
     },
   })),
+  { name: 'reception-admin-1366', fake: { role: 'reception', signedInAs: 'admin' }, viewport: SMALL },
+  { name: 'reception-admin-1920', fake: { role: 'reception', signedInAs: 'admin' }, viewport: LARGE },
   ...[
     { name: 'stations-admin-1920', viewport: LARGE },
     { name: 'stations-admin-1366', viewport: SMALL },
