@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
-import { liveMessageSchema, type LiveMessage } from '../../../src/shared/central-contract';
 import { signRequest } from '../../../src/sync/station-key';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { enrolStation, patientIds, ticketArgs, type StationClient } from '../../support/gateway';
+import { enrolStation, openLive, patientIds, ticketArgs, type StationClient } from '../../support/gateway';
 import { ChildStation } from '../../support/station-child';
 import { startStation, startTestCentral, testIdentityFile, waitFor, type TestCentral } from '../../support/stations';
 
@@ -16,32 +15,7 @@ import { startStation, startTestCentral, testIdentityFile, waitFor, type TestCen
  * held on one bounded pool; and station processes that never open a connection to the database.
  */
 
-interface Listener {
-  socket: WebSocket;
-  messages: LiveMessage[];
-  closed: Promise<number>;
-}
-
-async function openLive(url: string, station: StationClient, token: string, tables = 'queue_tickets,queue_calls'): Promise<Listener> {
-  const path = `/v1/live?tables=${tables}`;
-  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}${path}`, {
-    headers: { authorization: `Bearer ${token}`, ...signRequest(station.key, 'GET', path, '') },
-  });
-  const messages: LiveMessage[] = [];
-  socket.on('message', (data) => messages.push(liveMessageSchema.parse(JSON.parse(data.toString()))));
-  const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('unexpected-response', (_request, response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => reject(new Error(`live channel refused: HTTP ${response.statusCode} ${body}`)));
-    });
-    socket.once('error', reject);
-  });
-  await waitFor(() => messages.some((m) => m.type === 'ready'), 'the ready message');
-  return { socket, messages, closed };
-}
+const LIVE_TABLES = ['queue_tickets', 'queue_calls'];
 
 async function signedIn(centre: TestCentral, admin: pg.Client, clinic: string, code: string, username = 'reception'): Promise<{ station: StationClient; token: string }> {
   const station = await enrolStation({ admin, url: centre.gatewayUrl }, { clinic, role: 'reception', code });
@@ -107,8 +81,8 @@ describe('the live channel', () => {
   it("pushes a clinic's new rows to that clinic's stations only, covering the feed from one message to the next", async () => {
     const a = await signedIn(centre, admin, 'GFC-BDK', 'LIVE-A');
     const b = await signedIn(centre, admin, 'GFC-TPY', 'LIVE-B');
-    const liveA = await openLive(centre.gatewayUrl, a.station, a.token);
-    const liveB = await openLive(centre.gatewayUrl, b.station, b.token);
+    const liveA = await openLive(a.station.key, centre.gatewayUrl, a.token, LIVE_TABLES);
+    const liveB = await openLive(b.station.key, centre.gatewayUrl, b.token, LIVE_TABLES);
 
     const [patientA] = await patientIds(admin, 'GFC-BDK', 1);
     const args = ticketArgs(a.station.station.desk_letter!, 1, patientA!);
@@ -135,7 +109,7 @@ describe('the live channel', () => {
 
   it('still delivers a row that an older open transaction held back for seconds, though its end notifies no one', async () => {
     const a = await signedIn(centre, admin, 'GFC-BDK', 'LIVE-HELD');
-    const live = await openLive(centre.gatewayUrl, a.station, a.token);
+    const live = await openLive(a.station.key, centre.gatewayUrl, a.token, LIVE_TABLES);
     // An older transaction with an xid, open across the commit (a long report, another clinic's work): pull holds
     // back what committed after it began, and its COMMIT sends no clinic_changes.
     const older = new pg.Client(db.url);
@@ -179,7 +153,7 @@ describe('the live channel', () => {
 
   it('closes a subscription whose session was ended (sign-out) with 4401 at the next change', async () => {
     const a = await signedIn(centre, admin, 'GFC-BDK', 'LIVE-SIGNOUT');
-    const live = await openLive(centre.gatewayUrl, a.station, a.token);
+    const live = await openLive(a.station.key, centre.gatewayUrl, a.token, LIVE_TABLES);
     expect((await a.station.api('/v1/session/sign-out', {}, a.token)).status).toBe(200);
     const [, patient] = await patientIds(admin, 'GFC-BDK', 2);
     const other = await signedIn(centre, admin, 'GFC-BDK', 'LIVE-WRITER');
@@ -196,7 +170,7 @@ describe('the live channel', () => {
     const tokens: string[] = [];
     for (const station of stations) tokens.push((await station.api<{ token: string }>('/v1/session/sign-in', { username: 'display', password: 'demo1234' })).body.token);
     const writer = await signedIn(centre, admin, 'GFC-BDK', 'LIVE-MANY-WRITER');
-    const sockets = await Promise.all(stations.map((station, i) => openLive(centre.gatewayUrl, station, tokens[i]!)));
+    const sockets = await Promise.all(stations.map((station, i) => openLive(station.key, centre.gatewayUrl, tokens[i]!, LIVE_TABLES)));
     const [, , patient] = await patientIds(admin, 'GFC-BDK', 3);
     const args = ticketArgs(writer.station.station.desk_letter!, 1, patient!);
     await Promise.all([
