@@ -43,7 +43,8 @@ export function describeNricProblem(s: string): string | null {
   const prefix = m[1] as NricPrefix;
   const digits = m[2]!;
   const expected = nricCheckLetter(prefix, digits);
-  if (m[3] !== expected) return `The check letter of ${n} should be ${expected}`;
+  // Naming the letter that would pass would let a mistyped number through with a "corrected" letter.
+  if (m[3] !== expected) return `${n} is not a valid NRIC/FIN: check the digits and the last letter against the card`;
   return null;
 }
 

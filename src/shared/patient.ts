@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ageOn, clinicDay, isCalendarDate } from './clinic-day';
 import { describeNricProblem, normalizeNric } from './nric';
+import { personNameProblem, tidyName } from './person-name';
 
 /**
  * The rules of a patient registration, written once: the registration form validates with this
@@ -54,12 +55,15 @@ function personFields(today: () => string) {
   return {
     fullName: z
       .string()
-      .trim()
-      .min(1, { error: 'Full name is required.', abort: true })
-      .min(2, 'Full name must have at least 2 characters.')
-      .max(120, 'Full name can have at most 120 characters.'),
-    /** The name in its own script (e.g. 陈伟明), printed on labels for patients who read it. */
-    nativeName: z.string().trim().max(60, 'Name in own script can have at most 60 characters.').optional().transform(blankIsNone),
+      .overwrite(tidyName)
+      .check(rule((name: string) => personNameProblem(name, 'Full name', { min: 2, max: 120 }))),
+    /** The name in its own script (e.g. 陈伟明, one character may be a whole given name), printed on labels. */
+    nativeName: z
+      .string()
+      .overwrite(tidyName)
+      .check(rule((name: string) => (name === '' ? null : personNameProblem(name, 'Name in own script', { min: 1, max: 60 }))))
+      .optional()
+      .transform(blankIsNone),
     dateOfBirth: z.string().check(rule((dob: string) => dateOfBirthProblem(dob, today()))),
     gender: z.enum(GENDERS, { error: 'Choose a gender.' }),
     phone: z

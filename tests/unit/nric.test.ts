@@ -16,7 +16,7 @@ describe('NRIC/FIN check letters (DESIGN §6)', () => {
 
   it('rejects M1234567X, the letter libraries that index the M table like F/G produce (DESIGN §6)', () => {
     expect(isValidNric('M1234567X')).toBe(false);
-    expect(describeNricProblem('M1234567X')).toBe('The check letter of M1234567X should be K');
+    expect(describeNricProblem('M1234567X')).toBe('M1234567X is not a valid NRIC/FIN: check the digits and the last letter against the card');
   });
 
   /*
@@ -65,7 +65,7 @@ describe('normalizing and describing', () => {
   it('validates lowercase and spaced input after normalizing', () => {
     expect(isValidNric(' s1234567d ')).toBe(true);
     expect(isValidNric('t 1234567 j')).toBe(true);
-    expect(describeNricProblem('s1234567a')).toBe('The check letter of S1234567A should be D');
+    expect(describeNricProblem('s1234567a')).toBe('S1234567A is not a valid NRIC/FIN: check the digits and the last letter against the card');
   });
 
   it.each(['', 'S123456D', 'S12345678D', 'A1234567D', '1234567D', 'S1234567', 'S12345X7D'])(

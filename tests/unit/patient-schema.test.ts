@@ -41,9 +41,12 @@ describe('NRIC/FIN (DESIGN §6)', () => {
     expect(schema.parse({ ...valid, nric: ' s 9812381 d ' }).nric).toBe('S9812381D');
   });
 
-  it('names the right check letter when the typed one is wrong', () => {
-    expect(problems({ ...valid, nric: 'S9812381A' })).toEqual({ nric: 'The check letter of S9812381A should be D' });
-    expect(problems({ ...valid, nric: 'm5550123k' })).toEqual({ nric: 'The check letter of M5550123K should be P' });
+  it('says a wrong check letter makes the NRIC not valid, without naming the letter that would pass', () => {
+    expect(problems({ ...valid, nric: 'S9812381A' })).toEqual({ nric: 'S9812381A is not a valid NRIC/FIN: check the digits and the last letter against the card' });
+    expect(problems({ ...valid, nric: 'm5550123k' }).nric).toMatch(/^M5550123K is not a valid NRIC\/FIN/);
+    // The letter that would pass for these digits (D for S9812381, P for M5550123) appears nowhere in the message.
+    expect(problems({ ...valid, nric: 'S9812381A' }).nric).not.toMatch(/\bD\b/);
+    expect(problems({ ...valid, nric: 'm5550123k' }).nric).not.toMatch(/\bP\b/);
   });
 
   it('explains the shape of an NRIC/FIN when the value has another', () => {
@@ -58,11 +61,53 @@ describe('NRIC/FIN (DESIGN §6)', () => {
 });
 
 describe('names', () => {
-  it('trims the full name and requires at least two characters', () => {
-    expect(schema.parse({ ...valid, fullName: '  Ong Bee Lian  ' }).fullName).toBe('Ong Bee Lian');
+  it('trims the full name, keeps one space between words, and requires at least two letters', () => {
+    expect(schema.parse({ ...valid, fullName: '  Ong  Bee   Lian  ' }).fullName).toBe('Ong Bee Lian');
     expect(problems({ ...valid, fullName: '   ' })).toEqual({ fullName: 'Full name is required.' });
-    expect(problems({ ...valid, fullName: 'A' })).toEqual({ fullName: 'Full name must have at least 2 characters.' });
-    expect(problems({ ...valid, fullName: 'x'.repeat(121) })).toEqual({ fullName: 'Full name can have at most 120 characters.' });
+    expect(problems({ ...valid, fullName: 'A' })).toEqual({ fullName: 'Full name must have at least 2 letters.' });
+  });
+
+  it('says how long a name may be, and how long this one is, rather than cutting it', () => {
+    expect(problems({ ...valid, fullName: 'x'.repeat(121) })).toEqual({
+      fullName: 'Full name can have at most 120 characters; this one has 121. Shorten it as the patient writes it on forms.',
+    });
+    expect(problems({ ...valid, fullName: 'x'.repeat(120) })).toEqual({});
+  });
+
+  it.each([
+    'Rajesh Kumar s/o Subramaniam',
+    'Siti Nur Aisyah d/o Ibrahim',
+    'Nurul Aisyah binte Rahman',
+    "Muhammad Haziq bin Md. Yusof",
+    "O'Brien, Mary-Anne",
+    'Tan, Hui Yi',
+    'José Núñez',
+    'Nguyễn Thị Minh Khai',
+    'Ravi Ramanathan',
+    'Ng Ah Kow',
+    '陈伟明',
+    'ராஜேஷ் குமார்',
+  ])('accepts %s as a name', (fullName) => {
+    expect(problems({ ...valid, fullName })).toEqual({});
+  });
+
+  it.each([
+    ['..', /punctuation where a name has letters/],
+    ['Tan 😀 Wei', /remove "😀"/],
+    ['<b>Tan</b>', /remove "<", ">", \/ \(other than in s\/o or d\/o\)\.$/],
+    ['Tan Wei Ming 2', /remove "2"/],
+    ['Tan -- Wei', /punctuation where a name has letters/],
+    ['Tan Wei,', /punctuation where a name has letters/],
+    ['Tan Wei.Ming', /full stop inside a word/],
+    ['Kumar s/ Ravi', /remove \/ \(other than in s\/o or d\/o\)\.$/],
+  ])('refuses %s, saying what to change', (fullName, message) => {
+    expect(problems({ ...valid, fullName }).fullName).toMatch(message);
+  });
+
+  it('lets the name in own script be a single character (a Chinese given name), but not a symbol', () => {
+    expect(problems({ ...valid, nativeName: '慧' })).toEqual({});
+    expect(problems({ ...valid, nativeName: '★' }).nativeName).toMatch(/Name in own script can only have letters/);
+    expect(problems({ ...valid, nativeName: '王'.repeat(61) }).nativeName).toMatch(/at most 60 characters; this one has 61/);
   });
 
   it('keeps the name in own script when given and drops a blank one', () => {
@@ -148,6 +193,6 @@ describe('the whole registration', () => {
     }
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).code).toBe('validation');
-    expect((error as ApiError).message).toBe('nric: The check letter of S9812381A should be D');
+    expect((error as ApiError).message).toBe('nric: S9812381A is not a valid NRIC/FIN: check the digits and the last letter against the card');
   });
 });

@@ -113,7 +113,8 @@ export function RegisterPatient({
             <input
               {...field('fullName')}
               className="input"
-              maxLength={120}
+              // Above the rule's limit, so a pasted name that is too long is told about, not cut short.
+              maxLength={240}
               autoComplete="off"
               aria-invalid={Boolean(errors.fullName)}
               data-testid="register-name"
@@ -123,7 +124,7 @@ export function RegisterPatient({
             <input
               {...field('nativeName')}
               className="input"
-              maxLength={60}
+              maxLength={120}
               autoComplete="off"
               placeholder="e.g. 陈伟明"
               aria-invalid={Boolean(errors.nativeName)}
