@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ApiError, type ClinicApi, type Session, type StationInfo } from '../shared/contract';
 import { errorMessage } from './common/api';
-import { ApiContext, useApi, useLoad } from './common/hooks';
+import { ApiContext, useApi, useLoad, useStationEvent } from './common/hooks';
 import { ToastProvider } from './common/toasts';
 import { SignIn } from './screens/session/SignIn';
 import { Reception } from './screens/reception/Reception';
@@ -39,6 +39,10 @@ export function App({ api }: { api: ClinicApi }) {
 function StationGate() {
   const api = useApi();
   const station = useLoad(() => api.call('station.info', {}));
+  // A consult room's name is known once the first load has brought the clinic's rooms: ask again as sync moves.
+  useStationEvent('sync.status', () => {
+    if (station.data?.role === 'consult' && station.data.room === null) station.reload();
+  });
 
   useEffect(() => {
     if (station.data) document.title = `${station.data.clinic.name} · ${station.data.stationCode}`;

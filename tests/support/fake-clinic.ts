@@ -33,7 +33,7 @@ import { fakeStationAdminHandlers } from './fake-station-admin';
 
 export interface FakeClinicOptions {
   role: StationRole;
-  /** Start with someone signed in (the receptionist, or the room's doctor). */
+  /** Start with someone signed in (the receptionist, or the room's doctor); a display is, unless this is false. */
   signedIn?: boolean;
   /** Who is signed in instead of the receptionist (e.g. 'admin', the clinic manager). */
   signedInAs?: string;
@@ -157,7 +157,7 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
   };
   // A display station signs its device account in when it starts (dev/demo-clinic.ts), so its screen never asks.
   let session: Session | null =
-    options.role === 'display'
+    options.role === 'display' && options.signedIn !== false
       ? users.display!
       : options.signedInAs
         ? users[options.signedInAs]!

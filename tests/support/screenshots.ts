@@ -277,6 +277,8 @@ const shots: Shot[] = [
     },
   },
   { name: 'display-empty-1920', fake: { role: 'display', scenario: 'empty' }, viewport: LARGE },
+  { name: 'display-signin-1920', fake: { role: 'display', signedIn: false }, viewport: LARGE },
+  { name: 'display-signin-1366', fake: { role: 'display', signedIn: false }, viewport: SMALL },
   ...[
     { name: 'devices-reception', viewport: LARGE },
     { name: 'devices-reception-1366', viewport: SMALL },

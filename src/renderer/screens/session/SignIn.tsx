@@ -35,7 +35,7 @@ export function SignIn({
     }
   }
 
-  const place = station.role === 'consult' ? (station.room?.name ?? 'Consult room') : 'Reception';
+  const place = station.role === 'consult' ? (station.room?.name ?? 'Consult room') : station.role === 'display' ? 'Waiting-room display' : 'Reception';
   return (
     <main className="signin">
       <form className="signin-card" onSubmit={submit} noValidate>
@@ -46,6 +46,11 @@ export function SignIn({
         </div>
         <h1>Sign in</h1>
         {notice && !error && <p className="notice">{notice}</p>}
+        {station.role === 'display' && !notice && (
+          <p className="notice" data-testid="signin-display-hint">
+            Sign in once with the display&apos;s own account: it stays signed in, and the screen shows only numbers and rooms.
+          </p>
+        )}
         <label className="field">
           <span className="field-label">Username</span>
           <input
