@@ -17,8 +17,16 @@ export interface LiveHandlers {
   onUnauthenticated?(): void;
 }
 
+/*
+ * A pulled cable closes nothing: the socket just goes quiet, and a station would say "Online" until TCP gave up
+ * minutes later. So the station pings; a gateway that has not answered within DEAD_AFTER_MS is taken as gone.
+ */
+const PING_EVERY_MS = 2000;
+const DEAD_AFTER_MS = 5000;
+
 export class LiveChannel {
   private socket: WebSocket | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
   private stopped = true;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly backoff = new Backoff({ baseMs: 500, maxMs: 15_000 });
@@ -62,6 +70,7 @@ export class LiveChannel {
     this.connectedToken = token;
     socket.on('open', () => {
       this.backoff.reset();
+      this.watch(socket);
       this.handlers.onConnectionChange?.(true);
     });
     socket.on('message', (data) => {
@@ -76,16 +85,34 @@ export class LiveChannel {
     });
     socket.on('error', () => undefined);
     socket.on('close', (code) => {
+      this.unwatch();
       if (this.socket !== socket) return;
       this.socket = null;
-      this.handlers.onConnectionChange?.(false);
       if (code === LIVE_CLOSE.unauthenticated) {
         this.connectedToken = null;
         this.handlers.onUnauthenticated?.();
         return;
       }
+      this.handlers.onConnectionChange?.(false);
       this.scheduleReconnect(this.backoff.nextDelayMs());
     });
+  }
+
+  private watch(socket: WebSocket): void {
+    let answeredAt = Date.now();
+    socket.on('pong', () => (answeredAt = Date.now()));
+    socket.on('message', () => (answeredAt = Date.now()));
+    this.heartbeat = setInterval(() => {
+      // terminate, not close: a closing handshake would wait on the same silent network.
+      if (Date.now() - answeredAt > DEAD_AFTER_MS) socket.terminate();
+      else socket.ping();
+    }, PING_EVERY_MS);
+    this.heartbeat.unref();
+  }
+
+  private unwatch(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
   }
 
   private scheduleReconnect(delayMs: number): void {
@@ -98,6 +125,7 @@ export class LiveChannel {
 
   stop(): Promise<void> {
     this.stopped = true;
+    this.unwatch();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     const socket = this.socket;

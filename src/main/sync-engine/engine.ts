@@ -35,6 +35,8 @@ export class SyncEngine {
   private readonly pusher: Pusher;
   private puller: Puller | null = null;
   private live: LiveChannel | null = null;
+  /** Set by a failure to reach the centre, cleared by the next success; unknown (false) until the first attempt. */
+  private knownOffline = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly retryBackoff = new Backoff({ baseMs: 500, maxMs: 30_000 });
@@ -68,6 +70,8 @@ export class SyncEngine {
       // Whatever happened while the channel was closed is only visible to a pull.
       onConnectionChange: (connected) => {
         if (connected) void this.requestSync();
+        // The gateway stopped answering: say so now, rather than when the next request times out.
+        else this.markOffline(new CentralError('transient', 'LIVE_LOST', 'The connection to the centre was lost.'));
       },
     });
     this.live.start();
@@ -215,6 +219,11 @@ export class SyncEngine {
    * applied to the cache at once; null means the centre is unreachable and the caller decides locally.
    */
   async callNow(procedure: string, requestKey: string, args: unknown, token: string): Promise<unknown> {
+    // Known to be offline: decide here at once rather than make the doctor wait out a timeout.
+    if (this.knownOffline) {
+      void this.requestSync();
+      return null;
+    }
     try {
       const result = await this.options.central.callProcedure(procedure, requestKey, args, token);
       const summary: AppliedSummary = emptySummary();
@@ -237,6 +246,11 @@ export class SyncEngine {
    */
   async pushAndSurfaceRejection(requestKey: string, waitMs = 3000): Promise<void> {
     this.setStatus({});
+    // Offline the write waits in the outbox; the person at the desk does not wait with it.
+    if (this.knownOffline) {
+      void this.requestSync();
+      return;
+    }
     await Promise.race([this.requestSync(), new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
     const cache = this.options.cache;
     if (cache.isQueued(requestKey)) return;
@@ -245,11 +259,13 @@ export class SyncEngine {
   }
 
   private markOnline(): void {
+    this.knownOffline = false;
     this.retryBackoff.reset();
     this.setStatus({ online: true, lastSyncedAt: this.options.now().toISOString(), lastError: null });
   }
 
   private markOffline(error: CentralError): void {
+    this.knownOffline = true;
     this.setStatus({ online: false, lastError: error.message });
     if (this.retryTimer || this.stopped) return;
     this.retryTimer = setTimeout(() => {

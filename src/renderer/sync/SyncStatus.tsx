@@ -40,7 +40,7 @@ export function SyncIndicator({ status, askError }: SyncView) {
       role="status"
     >
       <span className={`dot ${status ? (online ? 'dot-online' : 'dot-offline') : 'dot-unknown'}`} aria-hidden="true" />
-      <span className="sync-state">{status ? (online ? 'Online' : 'Offline') : askError ? 'Status unknown' : 'Checking…'}</span>
+      <span className="sync-state">{status ? (online ? 'Online' : 'Offline — working from this PC') : askError ? 'Status unknown' : 'Checking…'}</span>
       {status && (
         <>
           <span className={`sync-pending ${status.pending > 0 ? 'has-pending' : ''}`}>
@@ -49,7 +49,8 @@ export function SyncIndicator({ status, askError }: SyncView) {
           <span className="sync-time">{status.lastSyncedAt ? `Last sync ${formatTime(status.lastSyncedAt)}` : 'Never synced'}</span>
         </>
       )}
-      {error && (
+      {/* Offline, the banner below says why in full; here it would only crowd the header. */}
+      {error && online && (
         <span className="sync-error" title={error}>
           {error}
         </span>
