@@ -111,6 +111,8 @@ export const appointmentSchema = z.object({
   doctorId: uuid,
   doctorName: z.string(),
   startsAt: isoDateTime,
+  /** From when the patient may check in (the clinic's setting, minutes before startsAt). */
+  checkInOpensAt: isoDateTime,
   status: z.string(),
 });
 export type Appointment = z.infer<typeof appointmentSchema>;

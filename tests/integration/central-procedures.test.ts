@@ -396,11 +396,14 @@ describe('issue_ticket', () => {
 
   test("checking in today's appointment queues it for that doctor, due at its start", async () => {
     await clearQueue();
+    // Whenever the suite runs, today's first appointments are then open for check-in (the window is its own test).
+    await setCheckInWindow(720);
     const { rows } = await admin.query<{ id: string; patient_id: string; doctor_id: string; starts_at: Date; appointment_number: string }>(
       `SELECT a.id, a.patient_id, a.doctor_id, a.starts_at, a.appointment_number
          FROM clinic.appointments a JOIN clinic.clinics c ON c.id = a.clinic_id
         WHERE c.code = 'GFC-BDK' AND a.status IN ('scheduled', 'confirmed')
           AND (a.starts_at AT TIME ZONE 'Asia/Singapore')::date = $1::date
+        ORDER BY a.starts_at
         LIMIT 2`,
       [today],
     );
@@ -430,6 +433,75 @@ describe('issue_ticket', () => {
     );
     expect(notToday.code).toBe('GC409');
     expect(notToday.message).toMatch(/^Appointment \S+ is on \d{1,2} \w{3} \d{4}, not on \d{1,2} \w{3} \d{4}\.$/);
+  });
+
+  async function setCheckInWindow(minutes: number | null): Promise<void> {
+    if (minutes === null) {
+      await admin.query(`DELETE FROM clinic.system_settings WHERE key = 'queue.check_in_opens_minutes' AND clinic_id = (SELECT id FROM clinic.clinics WHERE code = 'GFC-BDK')`);
+      return;
+    }
+    await admin.query(
+      `INSERT INTO clinic.system_settings (clinic_id, key, value) SELECT id, 'queue.check_in_opens_minutes', $1::jsonb FROM clinic.clinics WHERE code = 'GFC-BDK'
+       ON CONFLICT (clinic_id, key) DO UPDATE SET value = excluded.value`,
+      [JSON.stringify(minutes)],
+    );
+  }
+
+  // Every appointment below is at most 71 minutes ahead; in the Singapore day's last 71 minutes it would be
+  // tomorrow's, refused by another rule, so the test is skipped then rather than fail or pass without checking.
+  const windowTestFits =
+    new Date(Date.now() + 72 * 60_000).toLocaleDateString('en-CA', { timeZone: 'Asia/Singapore' }) ===
+    new Date().toLocaleDateString('en-CA', { timeZone: 'Asia/Singapore' });
+
+  test.skipIf(!windowTestFits)('an appointment is checked in from the clinic\'s window before it, judged by when the desk issued the ticket', async () => {
+    await clearQueue();
+    await setCheckInWindow(null);
+    const { rows: [doctor] } = await admin.query<{ id: string }>(
+      `SELECT d.id FROM clinic.doctors d JOIN clinic.clinics c ON c.id = d.clinic_id WHERE c.code = 'GFC-BDK' ORDER BY d.id LIMIT 1`,
+    );
+    // Short appointments at odd seconds, far from the seeded quarter-hour slots.
+    const book = async (minutesFromNow: number, number: string) => {
+      const patientId = await ordinaryPatient();
+      const { rows: [row] } = await admin.query<{ id: string; starts_at: Date }>(
+        `INSERT INTO clinic.appointments (clinic_id, id, appointment_number, patient_id, doctor_id, starts_at, ends_at)
+         SELECT clinic_id, gen_random_uuid(), $1, id, $2, date_trunc('minute', now()) + make_interval(mins => $3) + interval '7 seconds',
+                date_trunc('minute', now()) + make_interval(mins => $3) + interval '11 seconds'
+           FROM clinic.patients WHERE id = $4 RETURNING id, starts_at`,
+        [number, doctor!.id, minutesFromNow, patientId],
+      );
+      return { id: row!.id, startsAt: row!.starts_at, patientId };
+    };
+    const hhmm = (at: Date) => at.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'Asia/Singapore' });
+
+    const later = await book(70, 'T-WINDOW-1');
+    const early = await failure(call(station, reception.token, 'issue_ticket', ticketArgs(later.patientId, { appointment_id: later.id })));
+    const opens = new Date(later.startsAt.getTime() - 60 * 60_000);
+    expect([early.code, early.message]).toEqual(['GC409', `Check-in for the ${hhmm(later.startsAt)} appointment opens at ${hhmm(opens)}, 60 minutes before it.`]);
+    // A desk cannot claim to have issued it later than now.
+    const claimed = await failure(
+      call(station, reception.token, 'issue_ticket', ticketArgs(later.patientId, { appointment_id: later.id, issued_at: new Date(Date.now() + 65 * 60_000).toISOString() })),
+    );
+    expect(claimed.code).toBe('GC409');
+    const untouched = await admin.query('SELECT status FROM clinic.appointments WHERE id = $1', [later.id]);
+    expect(untouched.rows[0].status).toBe('scheduled');
+
+    // The clinic widens its window: the same check-in goes through.
+    await setCheckInWindow(240);
+    expect(await issue(later.patientId, { appointment_id: later.id })).toMatchObject({ kind: 'appointment', appointment_id: later.id });
+
+    // Issued offline inside the window, synced later: it lands. Issued before the window opened: refused.
+    await setCheckInWindow(60);
+    const soon = await book(50, 'T-WINDOW-2');
+    expect(await issue(soon.patientId, { appointment_id: soon.id, issued_at: new Date(Date.now() - 5 * 60_000).toISOString() })).toMatchObject({ appointment_id: soon.id });
+    const tooSoon = await book(51, 'T-WINDOW-3');
+    const beforeWindow = await failure(
+      call(station, reception.token, 'issue_ticket', ticketArgs(tooSoon.patientId, { appointment_id: tooSoon.id, issued_at: new Date(Date.now() - 20 * 60_000).toISOString() })),
+    );
+    expect(beforeWindow.code).toBe('GC409');
+
+    // The setting itself is checked at the centre.
+    await expect(setCheckInWindow(721)).rejects.toThrow(/from 0 to 720/);
+    await setCheckInWindow(null);
   });
 });
 

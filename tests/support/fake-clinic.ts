@@ -253,12 +253,14 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
       doctorId: d.id,
       doctorName: d.fullName,
       startsAt,
+      checkInOpensAt: new Date(Date.parse(startsAt) - 60 * 60_000).toISOString(),
       status,
     });
     appointments.push(
       appointment(patient(4), doctor, slot(-50), 'completed'),
       appointment(patient(8), doctors[1]!, slot(10), 'confirmed'),
       appointment(patient(3), doctor, slot(40), 'scheduled'),
+      appointment(patient(5), doctors[1]!, slot(150), 'scheduled'),
     );
   }
 
@@ -372,6 +374,7 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
       if (active) throw new ApiError('conflict', `${p.fullName} already has ticket ${active.ticketNumber} in today’s queue.`);
       const appointment = appointmentId ? appointments.find((a) => a.id === appointmentId) : undefined;
       if (appointmentId && !appointment) throw new ApiError('not_found', 'That appointment does not exist.');
+      if (appointment && nowMs() < Date.parse(appointment.checkInOpensAt)) throw new ApiError('conflict', 'Check-in for this appointment has not opened yet.');
       const at = nowIso();
       const ticket = addTicket(p, at, {
         priority: priorityFor({ urgent, dateOfBirth: p.dateOfBirth, serviceDate: today }),

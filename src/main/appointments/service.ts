@@ -2,6 +2,7 @@ import type { Appointment } from '../../shared/contract';
 import { clinicDay } from '../../shared/clinic-day';
 import type { Cache } from '../cache/cache';
 import type { ClinicService } from '../clinic/service';
+import { CLINIC_SETTINGS_META, checkInOpensAt } from '../clinic/settings';
 import { STAFF_ROLES, type SessionService } from '../session/sessions';
 
 export class AppointmentService {
@@ -16,6 +17,7 @@ export class AppointmentService {
     this.sessions.require(STAFF_ROLES);
     const clinicId = this.clinic.require().id;
     const today = clinicDay(this.now());
+    const settings = this.cache.getMeta(CLINIC_SETTINGS_META);
     return this.cache
       .all(
         this.cache.q
@@ -36,6 +38,7 @@ export class AppointmentService {
         doctorId: a.doctor_id,
         doctorName: a.doctor_name,
         startsAt: a.starts_at,
+        checkInOpensAt: checkInOpensAt(a.starts_at, settings).toISOString(),
         status: a.status,
       }));
   }

@@ -5,6 +5,7 @@ import { orderQueue, pickNext, priorityFor, type QueuePriority } from '../../sha
 import { formatTicketNumber } from '../../shared/ticket-number';
 import type { AppliedSummary, Cache, Undo } from '../cache/cache';
 import type { ClinicService } from '../clinic/service';
+import { CLINIC_SETTINGS_META, checkInOpensAt, checkInOpensMinutes } from '../clinic/settings';
 import type { StationSchema } from '../schema';
 import { asCandidate } from './candidate';
 import { RECEPTION_ROLES, STAFF_ROLES, type SessionService } from '../session/sessions';
@@ -16,6 +17,8 @@ export type TicketAction = 'recall' | 'skip' | 'no_show' | 'complete';
 const pastTense = { recall: 'recalled', skip: 'skipped', no_show: 'marked no-show', complete: 'completed' } as const;
 
 /** Tables whose changes alter what a queue screen shows. */
+const singaporeTime = (at: Date) => at.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'Asia/Singapore' });
+
 const queueTables = new Set(['queue_tickets', 'queue_calls', 'appointments', 'patients']);
 
 export interface QueueDeps {
@@ -98,6 +101,14 @@ export class QueueService {
       if (clinicDay(new Date(appointment.starts_at)) !== today) throw new ApiError('validation', 'Only today’s appointments can be checked in.');
       if (!['scheduled', 'confirmed'].includes(appointment.status)) {
         throw new ApiError('conflict', `This appointment is already ${appointment.status.replace('_', ' ')}.`);
+      }
+      const settings = this.cache.getMeta(CLINIC_SETTINGS_META);
+      const opens = checkInOpensAt(appointment.starts_at, settings);
+      if (now < opens) {
+        throw new ApiError(
+          'conflict',
+          `Check-in for the ${singaporeTime(new Date(appointment.starts_at))} appointment opens at ${singaporeTime(opens)}, ${checkInOpensMinutes(settings)} minutes before it.`,
+        );
       }
     }
 

@@ -3,7 +3,7 @@ import type { Appointment, Ticket } from '../../../shared/contract';
 import { errorMessage } from '../../common/api';
 import { ErrorMessage } from '../../common/components';
 import { formatTime } from '../../common/format';
-import { useApi } from '../../common/hooks';
+import { useApi, useNow } from '../../common/hooks';
 
 export function Appointments({
   appointments,
@@ -45,6 +45,8 @@ function AppointmentRow({ appointment, onIssued }: { appointment: Appointment; o
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const settled = SETTLED[appointment.status];
+  const now = useNow(30_000);
+  const early = now.getTime() < Date.parse(appointment.checkInOpensAt);
 
   async function checkIn() {
     setBusy(true);
@@ -72,8 +74,15 @@ function AppointmentRow({ appointment, onIssued }: { appointment: Appointment; o
       {settled ? (
         <span className={`appointment-status appointment-${appointment.status}`}>{settled}</span>
       ) : (
-        <button type="button" className="btn btn-secondary" onClick={checkIn} disabled={busy} data-testid="check-in">
-          {busy ? 'Checking in…' : 'Check in'}
+        <button
+          type="button"
+          className="btn btn-secondary"
+          onClick={checkIn}
+          disabled={busy || early}
+          title={early ? `Check-in opens at ${formatTime(appointment.checkInOpensAt)}` : undefined}
+          data-testid="check-in"
+        >
+          {busy ? 'Checking in…' : early ? `From ${formatTime(appointment.checkInOpensAt)}` : 'Check in'}
         </button>
       )}
       {error && (
