@@ -152,8 +152,10 @@ describe('clinic settings from stations', () => {
           await station.query('ROLLBACK');
         }
       };
-      expect(await read(displayToken)).toEqual({ [SETTING]: ['en'] });
-      expect(await read(receptionToken)).toEqual({ [SETTING]: ['en'] });
+      // Every station setting, this clinic's value or else the chain default (the check-in window's 60 minutes).
+      const expected = { [SETTING]: ['en'], 'queue.check_in_opens_minutes': 60 };
+      expect(await read(displayToken)).toEqual(expected);
+      expect(await read(receptionToken)).toEqual(expected);
       expect((await failure(read(''))).code).toBe('GC401');
     });
   });
