@@ -103,7 +103,7 @@ describe('stations offline and back', () => {
   });
 
   it('acknowledges a refusal the cache could not foresee, undoes it, lists it for attention, and carries on with the rest', async () => {
-    // Both desks register the same NRIC while cut off from each other: the second to reach the centre is refused.
+    // Both desks register the same NRIC while cut off from the centre: the second to reach it is refused.
     proxy.cut();
     const person = { nric: 'S7712345H', fullName: 'Lee Mei Ling', dateOfBirth: '1977-03-14', gender: 'female' as const };
     const first = await deskA.handle('patients.register', person);
@@ -113,22 +113,28 @@ describe('stations offline and back', () => {
     const someoneElse = (await deskB.handle('patients.search', { query: 'lim', limit: 50 })).find((p) => !p.pending && !queued.has(p.id))!;
     const laterTicket = await deskB.handle('queue.issueTicket', { patientId: someoneElse.id, urgent: false });
     proxy.restore();
-    await deskA.requestSync();
-    await waitFor(async () => (await deskB.handle('sync.status', {})).pending === 0, 'desk B to hear the refusal', 30_000);
+    await Promise.all([deskA.requestSync(), deskB.requestSync()]);
+    for (const desk of [deskA, deskB]) await waitFor(async () => (await desk.handle('sync.status', {})).pending === 0, 'both desks to hear the centre', 30_000);
 
-    const onB = await deskB.handle('patients.search', { query: 'S7712345H', limit: 5 });
-    expect(onB.map((p) => p.id)).not.toContain(second.id);
-    const attention = await deskB.handle('sync.attention', {});
+    // Whichever desk reached the centre first keeps the patient; the other is told, and undoes its copy.
+    const { rows: kept } = await central.query<{ id: string }>('SELECT id FROM clinic.patients WHERE id = ANY($1)', [[first.id, second.id]]);
+    expect(kept).toHaveLength(1);
+    const [winner, loser, loserCopy] = kept[0]!.id === first.id ? [deskA, deskB, second] : [deskB, deskA, first];
+    expect((await winner.handle('sync.attention', {}))).toEqual([]);
+    const onLoser = await loser.handle('patients.search', { query: 'S7712345H', limit: 5 });
+    expect(onLoser.map((p) => p.id)).not.toContain(loserCopy.id);
+    const attention = await loser.handle('sync.attention', {});
     expect(attention).toHaveLength(1);
     expect(attention[0]).toMatchObject({ what: 'Registration of Lee Mei Ling (S****345H)' });
     expect(attention[0]!.reason).toMatch(/already registered/);
     expect(attention[0]!.action).toMatch(/check the current record/);
-    expect((await deskB.handle('sync.status', {})).attention).toBe(1);
+    expect((await loser.handle('sync.status', {})).attention).toBe(1);
+    // Desk B's later ticket, for someone else, went through whatever happened to its registration.
     const { rows } = await central.query('SELECT status FROM clinic.queue_tickets WHERE id = $1', [laterTicket.id]);
     expect(rows).toEqual([{ status: 'waiting' }]);
 
-    await deskB.handle('sync.dismiss', { id: attention[0]!.id });
-    expect(await deskB.handle('sync.attention', {})).toEqual([]);
-    expect((await deskB.handle('sync.status', {})).attention).toBe(0);
+    await loser.handle('sync.dismiss', { id: attention[0]!.id });
+    expect(await loser.handle('sync.attention', {})).toEqual([]);
+    expect((await loser.handle('sync.status', {})).attention).toBe(0);
   });
 });
