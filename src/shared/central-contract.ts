@@ -117,6 +117,12 @@ export const stationProcedures = [
   'skip_ticket',
   'no_show_ticket',
   'complete_ticket',
+  'return_ticket',
+  'reinstate_ticket',
+  'cancel_ticket',
+  'set_ticket_priority',
+  'assign_ticket',
+  'link_appointment',
   'set_setting',
   'create_station_enrolment',
   'revoke_station',
@@ -131,7 +137,19 @@ export type StationProcedure = (typeof stationProcedures)[number];
  * queue, and takes the one setting it speaks (the voice-call languages) from the manager standing at it.
  */
 const proceduresByStationRole: Record<StationRole, readonly StationProcedure[]> = {
-  reception: ['register_patient', 'issue_ticket', 'set_setting', 'create_station_enrolment', 'revoke_station'],
+  reception: [
+    'register_patient',
+    'issue_ticket',
+    'return_ticket',
+    'reinstate_ticket',
+    'cancel_ticket',
+    'set_ticket_priority',
+    'assign_ticket',
+    'link_appointment',
+    'set_setting',
+    'create_station_enrolment',
+    'revoke_station',
+  ],
   consult: ['call_next', 'call_ticket', 'recall_ticket', 'skip_ticket', 'no_show_ticket', 'complete_ticket'],
   display: ['set_setting'],
 };

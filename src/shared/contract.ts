@@ -91,13 +91,20 @@ export const ticketSchema = z.object({
   patientId: uuid,
   patientName: z.string(),
   patientAge: z.number().int().nonnegative(),
+  /** The doctor the ticket waits for (or who called it); null: any doctor. */
   doctorId: uuid.nullable(),
+  doctorName: z.string().nullable(),
   roomId: uuid.nullable(),
   roomName: z.string().nullable(),
   issuedAt: isoDateTime,
+  /** Its place in the line: the issue time, or when a skip or reinstatement sent it to the back. */
+  queuedAt: isoDateTime,
+  /** Sent to the back of the line by a skip: called after everyone who was waiting then. */
+  skipped: z.boolean(),
   calledAt: isoDateTime.nullable(),
   dueAt: isoDateTime.nullable(),
   recallCount: z.number().int().nonnegative(),
+  cancelReason: z.string().nullable(),
   pending: z.boolean(),
 });
 export type Ticket = z.infer<typeof ticketSchema>;
@@ -177,9 +184,12 @@ const methodsDefinition = {
       patientId: uuid,
       urgent: z.boolean().default(false),
       appointmentId: uuid.optional(),
+      /** Reception saw the patient's appointment today and still wants a separate walk-in ticket. */
+      walkInDespiteAppointment: z.boolean().default(false),
     }),
     output: ticketSchema,
   },
+  /** Today's tickets for reception: with a doctor, then waiting in the order they will be called, then finished. */
   'queue.today': { input: z.object({}), output: z.array(ticketSchema) },
   /** The tickets this consult room's doctor may call, in the order they will be called. */
   'queue.mine': { input: z.object({}), output: z.object({ current: ticketSchema.nullable(), waiting: z.array(ticketSchema) }) },
@@ -188,6 +198,18 @@ const methodsDefinition = {
   'queue.skip': { input: ticketRef, output: ticketSchema },
   'queue.noShow': { input: ticketRef, output: ticketSchema },
   'queue.complete': { input: ticketRef, output: ticketSchema },
+  /** Reception's corrections of the queue, each one a procedure at the centre. */
+  'queue.cancel': {
+    input: ticketRef.extend({
+      reason: z.string().trim().min(1, 'Say why the ticket is cancelled').max(200, 'Keep the reason under 200 characters'),
+    }),
+    output: ticketSchema,
+  },
+  'queue.setPriority': { input: ticketRef.extend({ priority: prioritySchema }), output: ticketSchema },
+  'queue.assign': { input: ticketRef.extend({ doctorId: uuid.nullable() }), output: ticketSchema },
+  'queue.returnToQueue': { input: ticketRef, output: ticketSchema },
+  'queue.reinstate': { input: ticketRef, output: ticketSchema },
+  'clinic.doctors': { input: z.object({}), output: z.array(doctorSchema) },
   'appointments.today': { input: z.object({}), output: z.array(appointmentSchema) },
   'display.board': { input: z.object({}), output: displayBoardSchema },
   'sync.status': { input: z.object({}), output: syncStatusSchema },

@@ -8,6 +8,8 @@ import { ageOn } from './clinic-day';
  *   then queued_at ASC (first come; reset when a skipped ticket is re-queued, which sends it to the back),
  *   then ticket_number, compared by code unit (SQL: COLLATE "C").
  * A not-yet-due appointment is an ordinary arrival until its time comes: it waits its turn by queued_at.
+ * A skipped ticket counts as priority 0 and not due: the patient who did not answer goes behind everyone
+ * already waiting, whatever their band, instead of being called straight back.
  */
 
 export type QueuePriority = 0 | 1 | 2;
@@ -22,6 +24,8 @@ export interface QueueCandidate {
   dueAt: string | null;
   /** ISO instant the ticket joined (or re-joined) the queue. */
   queuedAt: string;
+  /** Sent to the back by a skip (until reception sets its priority again). */
+  skipped: boolean;
 }
 
 export interface CallerContext {
@@ -35,14 +39,18 @@ function instant(iso: string, field: string): number {
   return t;
 }
 
+function band(c: QueueCandidate): QueuePriority {
+  return c.skipped ? 0 : c.priority;
+}
+
 function dueTime(c: QueueCandidate, now: number): number | null {
-  if (c.dueAt === null) return null;
+  if (c.dueAt === null || c.skipped) return null;
   const t = instant(c.dueAt, 'dueAt');
   return t <= now ? t : null;
 }
 
 function compareAt(a: QueueCandidate, b: QueueCandidate, now: number): number {
-  if (a.priority !== b.priority) return b.priority - a.priority;
+  if (band(a) !== band(b)) return band(b) - band(a);
   const aDue = dueTime(a, now);
   const bDue = dueTime(b, now);
   if (aDue !== null && bDue === null) return -1;
@@ -68,6 +76,19 @@ export function orderQueue<T extends QueueCandidate>(candidates: readonly T[], c
   const now = ctx.now.getTime();
   if (Number.isNaN(now)) throw new RangeError('now must be a valid date');
   return candidates.filter((c) => isCallableBy(c, ctx.doctorId)).sort((a, b) => compareAt(a, b, now));
+}
+
+/** Reception's order: who is with a doctor now (latest call first), then who waits in call order, then the finished. */
+export function orderForReception<T extends QueueCandidate & { calledAt: string | null; issuedAt: string }>(tickets: readonly T[], nowIso: string): T[] {
+  const now = instant(nowIso, 'now');
+  const rank = (t: T) => (t.status === 'called' ? 0 : t.status === 'waiting' ? 1 : 2);
+  return [...tickets].sort((a, b) => {
+    const byRank = rank(a) - rank(b);
+    if (byRank !== 0) return byRank;
+    if (a.status === 'called') return (b.calledAt ?? '').localeCompare(a.calledAt ?? '');
+    if (a.status === 'waiting') return compareAt(a, b, now);
+    return a.issuedAt.localeCompare(b.issuedAt) || (a.ticketNumber < b.ticketNumber ? -1 : 1);
+  });
 }
 
 export function pickNext<T extends QueueCandidate>(candidates: readonly T[], ctx: CallerContext): T | null {

@@ -538,7 +538,7 @@ describe('calling the queue', () => {
     expect(recalled.call).toMatchObject({ kind: 'recall', room_id: rooms.R2!.id, ticket_number: a.ticket_number });
 
     const notHis = await failure(call(station, drSiti.token, 'complete_ticket', byTicket(a.id)));
-    expect([notHis.code, notHis.message]).toEqual(['GC403', `Ticket ${a.ticket_number as string} was called by Dr Tan Wei Ming.`]);
+    expect([notHis.code, notHis.message]).toEqual(['GC403', `Ticket ${a.ticket_number as string} was called to Room 2 by Dr Tan Wei Ming.`]);
 
     const skipped = (await call<{ ticket: Row }>(station, drTan.token, 'skip_ticket', byTicket(a.id))).ticket;
     expect(skipped).toMatchObject({ status: 'waiting', room_id: null, called_at: null, doctor_id: null });
@@ -568,6 +568,113 @@ describe('calling the queue', () => {
     expect(calls.rows.map((r) => r.kind)).toEqual(['call', 'recall', 'call']);
   });
 
+  test('a skipped 80+ or urgent patient goes behind those already waiting, not straight back to the doctor', async () => {
+    await clearQueue();
+    const elderly = await issue(await registerPatient({ date_of_birth: '1940-01-05' }));
+    const urgent = await issue(await ordinaryPatient(), { urgent: true });
+    const normal = await issue(await ordinaryPatient());
+    const nextCall = async () => (await call<{ ticket: Row }>(station, drTan.token, 'call_next', { room_id: rooms.R1!.id })).ticket;
+    expect((await nextCall()).id).toBe(urgent.id);
+    await call(station, drTan.token, 'skip_ticket', { ticket_id: urgent.id });
+    expect((await nextCall()).id).toBe(elderly.id);
+    const skipped = (await call<{ ticket: Row }>(station, drTan.token, 'skip_ticket', { ticket_id: elderly.id })).ticket;
+    expect(skipped.skipped_at).not.toBeNull();
+    expect(skipped.priority).toBe(1);
+    const later = await issue(await ordinaryPatient());
+    expect([(await nextCall()).id, (await nextCall()).id, (await nextCall()).id, (await nextCall()).id]).toEqual([
+      normal.id,
+      urgent.id,
+      elderly.id,
+      later.id,
+    ]);
+  });
+
+  test('a called ticket belongs to its room: the next doctor there finishes it, others may not', async () => {
+    await clearQueue();
+    const a = await issue(await ordinaryPatient());
+    await call(station, drTan.token, 'call_next', { room_id: rooms.R1!.id });
+    const kumarElsewhere = await signIn(station, 'GFC-BDK', 'dr.kumar', 'BDK-CONSULT-3', 'consult');
+    const refused = await failure(call(station, kumarElsewhere.token, 'complete_ticket', { ticket_id: a.id }));
+    expect([refused.code, refused.message]).toEqual([
+      'GC403',
+      `Ticket ${a.ticket_number as string} was called to ${rooms.R1!.name} by Dr Tan Wei Ming.`,
+    ]);
+    // dr.kumar takes over the room dr.tan left: BDK-CONSULT-1 is Room 1's station.
+    await admin.query(`UPDATE clinic.stations SET room_id = $1 WHERE code = 'BDK-CONSULT-1'`, [rooms.R1!.id]);
+    const kumarInRoom = await signIn(station, 'GFC-BDK', 'dr.kumar', 'BDK-CONSULT-1', 'consult');
+    const done = (await call<{ ticket: Row }>(station, kumarInRoom.token, 'complete_ticket', { ticket_id: a.id })).ticket;
+    expect(done.status).toBe('completed');
+  });
+
+  test('reception hands a called ticket back keeping its place, cancels with a reason, and reinstates', async () => {
+    await clearQueue();
+    const first = await issue(await ordinaryPatient());
+    const second = await issue(await ordinaryPatient());
+    await call(station, drTan.token, 'call_next', { room_id: rooms.R1!.id });
+    const notReception = await failure(call(station, drTan.token, 'return_ticket', { ticket_id: first.id }));
+    expect([notReception.code, notReception.message]).toEqual(['GC403', 'Only reception staff can hand a ticket back to the queue.']);
+    const back = (await call<{ ticket: Row }>(station, reception.token, 'return_ticket', { ticket_id: first.id })).ticket;
+    expect(back).toMatchObject({ status: 'waiting', room_id: null, called_by_doctor_id: null, queued_at: first.queued_at });
+    expect((await call<{ ticket: Row }>(station, drTan.token, 'call_next', { room_id: rooms.R1!.id })).ticket.id).toBe(first.id);
+
+    const noReason = await failure(call(station, reception.token, 'cancel_ticket', { ticket_id: second.id, reason: '  ' }));
+    expect([noReason.code, noReason.column]).toEqual(['GC400', 'reason']);
+    const cancelled = (await call<{ ticket: Row }>(station, reception.token, 'cancel_ticket', { ticket_id: second.id, reason: 'Patient left' })).ticket;
+    expect(cancelled).toMatchObject({ status: 'cancelled', cancel_reason: 'Patient left' });
+    const twice = await failure(call(station, reception.token, 'cancel_ticket', { ticket_id: second.id, reason: 'again' }));
+    expect([twice.code, twice.message]).toEqual(['GC409', `Ticket ${second.ticket_number as string} is cancelled, so it cannot be cancelled.`]);
+
+    await call(station, drTan.token, 'no_show_ticket', { ticket_id: first.id });
+    const reinstated = (await call<{ ticket: Row }>(station, reception.token, 'reinstate_ticket', { ticket_id: first.id })).ticket;
+    expect(reinstated.status).toBe('waiting');
+    expect(reinstated.skipped_at).not.toBeNull();
+    expect(Date.parse(reinstated.queued_at as string)).toBeGreaterThan(Date.parse(first.queued_at as string));
+
+    const audit = await admin.query<{ actor_role: string; station_code: string; status: string; reason: string | null }>(
+      `SELECT l.actor_role::text, st.code AS station_code, l.new_row ->> 'status' AS status, l.new_row ->> 'cancel_reason' AS reason
+         FROM audit.log l JOIN clinic.stations st ON st.id = l.station_id
+        WHERE l.table_name = 'queue_tickets' AND l.row_id = $1 AND l.op = 'U' ORDER BY l.id`,
+      [second.id],
+    );
+    expect(audit.rows).toEqual([{ actor_role: 'receptionist', station_code: 'BDK-RECEPTION-1', status: 'cancelled', reason: 'Patient left' }]);
+  });
+
+  test('reception changes priority and assigns a doctor; a walk-in is linked to its appointment', async () => {
+    await clearQueue();
+    const patientId = await ordinaryPatient();
+    const walkIn = await issue(patientId);
+    const urgentNow = (await call<{ ticket: Row }>(station, reception.token, 'set_ticket_priority', { ticket_id: walkIn.id, priority: 2 })).ticket;
+    expect(urgentNow.priority).toBe(2);
+    const badPriority = await failure(call(station, reception.token, 'set_ticket_priority', { ticket_id: walkIn.id, priority: 7 }));
+    expect([badPriority.code, badPriority.column]).toEqual(['GC400', 'priority']);
+    const forSiti = (await call<{ ticket: Row }>(station, reception.token, 'assign_ticket', { ticket_id: walkIn.id, doctor_id: drSiti.doctorId })).ticket;
+    expect(forSiti.doctor_id).toBe(drSiti.doctorId);
+    expect((await call<{ ticket: Row | null }>(station, drTan.token, 'call_next', { room_id: rooms.R1!.id })).ticket).toBeNull();
+    await call(station, reception.token, 'assign_ticket', { ticket_id: walkIn.id, doctor_id: null });
+
+    await admin.query(
+      `UPDATE clinic.appointments SET status = 'cancelled' WHERE doctor_id = $1 AND starts_at::date >= now()::date - 1`,
+      [drTan.doctorId],
+    );
+    const appointmentId = randomUUID();
+    const startsAt = new Date(Date.now() + 2 * 60_000);
+    await admin.query(
+      `INSERT INTO clinic.appointments (clinic_id, id, appointment_number, patient_id, doctor_id, starts_at, ends_at)
+       SELECT clinic_id, $1, 'T-LINK-1', id, $2, $3::timestamptz, $3::timestamptz + interval '10 minutes'
+         FROM clinic.patients WHERE id = $4`,
+      [appointmentId, drTan.doctorId, startsAt.toISOString(), patientId],
+    );
+    const twoTickets = await failure(issue(patientId, { appointment_id: appointmentId }));
+    expect(twoTickets.code).toBe('GC409');
+    const linked = (await call<{ ticket: Row }>(station, reception.token, 'link_appointment', { ticket_id: walkIn.id, appointment_id: appointmentId })).ticket;
+    expect(linked).toMatchObject({ kind: 'appointment', appointment_id: appointmentId, doctor_id: drTan.doctorId });
+    expect(Date.parse(linked.due_at as string)).toBe(startsAt.getTime());
+    const appt = await admin.query('SELECT status FROM clinic.appointments WHERE id = $1', [appointmentId]);
+    expect(appt.rows[0].status).toBe('checked_in');
+    const again = await failure(call(station, reception.token, 'link_appointment', { ticket_id: walkIn.id, appointment_id: appointmentId }));
+    expect(again.code).toBe('GC409');
+  });
+
   test('call_ticket replays an offline call, and refuses a ticket someone else called meanwhile', async () => {
     await clearQueue();
     const ticket = await issue(await ordinaryPatient());
@@ -590,7 +697,7 @@ describe('calling the queue', () => {
     // Offsets in units of 5 s keep every appointment on today's date except within minutes of midnight.
     const now = Date.now();
     const at = (units: number) => new Date(now + units * 5_000).toISOString();
-    const plan: { queuedAt: number; urgent?: boolean; elderly?: boolean; dueAt?: number; doctor?: 'tan' | 'siti' }[] = [
+    const plan: { queuedAt: number; urgent?: boolean; elderly?: boolean; dueAt?: number; doctor?: 'tan' | 'siti'; skipped?: boolean }[] = [
       { queuedAt: -50 },
       { queuedAt: -40, urgent: true },
       { queuedAt: -45, elderly: true },
@@ -602,6 +709,8 @@ describe('calling the queue', () => {
       { queuedAt: -10, urgent: true },
       { queuedAt: -55, dueAt: -15, doctor: 'siti' }, // dr.siti's appointment: never called by dr.tan
       { queuedAt: -25, elderly: true, dueAt: -1 },
+      { queuedAt: -58, urgent: true, skipped: true }, // skipped: behind everyone who was waiting
+      { queuedAt: -52, elderly: true, dueAt: -2, skipped: true }, // a skip also ends a due appointment's precedence
     ];
     const candidates: (QueueCandidate & { id: string })[] = [];
     for (const [i, p] of plan.entries()) {
@@ -629,7 +738,9 @@ describe('calling the queue', () => {
         doctorId: ticket.doctor_id as string | null,
         dueAt: ticket.due_at as string | null,
         queuedAt: ticket.queued_at as string,
+        skipped: p.skipped ?? false,
       });
+      if (p.skipped) await admin.query('UPDATE clinic.queue_tickets SET skipped_at = queued_at WHERE id = $1', [ticket.id]);
     }
     // Ties on queued_at must be broken by the ticket number, so give two tickets the very same instant.
     await admin.query('UPDATE clinic.queue_tickets SET queued_at = $2 WHERE id = $1', [candidates[7]!.id, candidates[6]!.queuedAt]);
@@ -650,6 +761,6 @@ describe('calling the queue', () => {
     expect(called.slice(0, 2)).toEqual([n(1), n(8)]);
     expect(called.slice(2, 4)).toEqual([n(10), n(2)]);
     expect(called.slice(4, 6)).toEqual([n(4), n(3)]);
-    expect(called.slice(6)).toEqual([n(5), n(0), n(6), n(7)]);
+    expect(called.slice(6)).toEqual([n(5), n(11), n(12), n(0), n(6), n(7)]);
   });
 });

@@ -20,7 +20,7 @@ import {
   type Ticket,
 } from '../../src/shared/contract';
 import { maskNric, nricCheckLetter, type NricPrefix } from '../../src/shared/nric';
-import { orderQueue, priorityFor } from '../../src/shared/queue-order';
+import { orderForReception, orderQueue, priorityFor } from '../../src/shared/queue-order';
 import { formatTicketNumber } from '../../src/shared/ticket-number';
 import { fakeDeviceHandlers } from './fake-devices';
 import { fakeStationAdminHandlers } from './fake-station-admin';
@@ -87,7 +87,7 @@ function idFactory(namespace: number): () => string {
   return () => `00000000-0000-4000-8${namespace.toString(16).padStart(3, '0')}-${(++n).toString(16).padStart(12, '0')}`;
 }
 
-type FakeTicket = Ticket & { queuedAt: string };
+type FakeTicket = Ticket;
 
 export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
   const nowMs = () => (options.now ? Date.parse(options.now) : Date.now());
@@ -204,14 +204,17 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
       patientName: p.fullName,
       patientAge: ageOn(p.dateOfBirth, today),
       doctorId: null,
+      doctorName: null,
       roomId: null,
       roomName: null,
       issuedAt: at,
+      queuedAt: at,
+      skipped: false,
       calledAt: null,
       dueAt: null,
       recallCount: 0,
+      cancelReason: null,
       pending: false,
-      queuedAt: at,
       ...extra,
     };
     tickets.push(ticket);
@@ -225,7 +228,7 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
   }
 
   function callTicket(ticket: FakeTicket, d: (typeof doctors)[number], at: string): DisplayCall {
-    Object.assign(ticket, { status: 'called', calledAt: at, doctorId: d.id, roomId: d.room.id, roomName: d.room.name });
+    Object.assign(ticket, { status: 'called', calledAt: at, doctorId: d.id, doctorName: d.fullName, roomId: d.room.id, roomName: d.room.name });
     return recordCall(ticket, 'call', at);
   }
 
@@ -270,7 +273,7 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
   }
   const changed = () => emit('queue.changed', { at: nowIso() });
 
-  const toTicket = ({ queuedAt: _queuedAt, ...ticket }: FakeTicket): Ticket => ({ ...ticket });
+  const toTicket = (ticket: FakeTicket): Ticket => ({ ...ticket });
   const find = (ticketId: string): FakeTicket => {
     const ticket = tickets.find((t) => t.id === ticketId);
     if (!ticket) throw new ApiError('not_found', 'That ticket no longer exists.');
@@ -304,8 +307,17 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
     if (ticket.status !== 'called' || ticket.doctorId !== d.id) {
       throw new ApiError('conflict', `Ticket ${ticket.ticketNumber} is not with ${d.room.name}.`);
     }
-    if (status === 'waiting') Object.assign(ticket, { status, queuedAt: nowIso(), roomId: null, roomName: null, calledAt: null });
+    if (status === 'waiting') Object.assign(ticket, { status, queuedAt: nowIso(), skipped: true, roomId: null, roomName: null, calledAt: null });
     else ticket.status = status;
+    changed();
+    return toTicket(ticket);
+  }
+
+  function correct(ticketId: string, allowed: Ticket['status'][], change: Partial<FakeTicket>): Ticket {
+    requireSession();
+    const ticket = find(ticketId);
+    if (!allowed.includes(ticket.status)) throw new ApiError('conflict', `Ticket ${ticket.ticketNumber} is ${ticket.status.replace('_', ' ')}.`);
+    Object.assign(ticket, change);
     changed();
     return toTicket(ticket);
   }
@@ -389,7 +401,7 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
       }
       return toTicket(ticket);
     },
-    'queue.today': () => (requireSession(), tickets.map(toTicket)),
+    'queue.today': () => (requireSession(), orderForReception(tickets, nowIso()).map(toTicket)),
     'queue.mine': () => {
       const d = requireDoctor();
       const current = currentFor(d);
@@ -412,6 +424,13 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
     'queue.skip': ({ ticketId }) => setStatus(ticketId, 'waiting'),
     'queue.noShow': ({ ticketId }) => setStatus(ticketId, 'no_show'),
     'queue.complete': ({ ticketId }) => setStatus(ticketId, 'completed'),
+    'queue.cancel': ({ ticketId, reason }) => correct(ticketId, ['waiting', 'called'], { status: 'cancelled', cancelReason: reason, roomId: null, roomName: null, calledAt: null }),
+    'queue.setPriority': ({ ticketId, priority }) => correct(ticketId, ['waiting'], { priority, skipped: false }),
+    'queue.assign': ({ ticketId, doctorId }) =>
+      correct(ticketId, ['waiting'], { doctorId, doctorName: doctors.find((d) => d.id === doctorId)?.fullName ?? null }),
+    'queue.returnToQueue': ({ ticketId }) => correct(ticketId, ['called'], { status: 'waiting', doctorId: null, doctorName: null, roomId: null, roomName: null, calledAt: null }),
+    'queue.reinstate': ({ ticketId }) => correct(ticketId, ['no_show', 'cancelled'], { status: 'waiting', queuedAt: nowIso(), skipped: true, cancelReason: null }),
+    'clinic.doctors': () => (requireSession(), doctors.map((d) => ({ id: d.id, fullName: d.fullName, mcrNumber: d.mcrNumber }))),
     'appointments.today': () => (requireSession(), appointments.map((a) => ({ ...a }))),
     'display.board': () => {
       const recent = [...calls].sort((a, b) => b.calledAt.localeCompare(a.calledAt)).slice(0, 5);

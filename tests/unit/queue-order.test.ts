@@ -13,7 +13,7 @@ const now = new Date('2025-03-14T02:00:00Z'); // 10:00 in Singapore
 const at = (hhmm: string) => `2025-03-14T${hhmm}:00+08:00`;
 
 function ticket(ticketNumber: string, over: Partial<QueueCandidate> = {}): QueueCandidate {
-  return { ticketNumber, priority: 0, status: 'waiting', doctorId: null, dueAt: null, queuedAt: at('09:00'), ...over };
+  return { ticketNumber, priority: 0, status: 'waiting', doctorId: null, dueAt: null, queuedAt: at('09:00'), skipped: false, ...over };
 }
 
 const numbers = (list: QueueCandidate[]) => list.map((t) => t.ticketNumber);
@@ -39,6 +39,22 @@ describe('call-next order', () => {
     const elderly = ticket('A001', { priority: 1, queuedAt: at('09:50') });
     const appointment = ticket('B001', { dueAt: at('09:00'), queuedAt: at('08:50') });
     expect(pickNext([appointment, elderly], { doctorId: ME, now })).toBe(elderly);
+  });
+
+  it('sends a skipped urgent or elderly patient behind everyone already waiting, and ahead of later arrivals', () => {
+    const queue = [
+      ticket('A002', { priority: 1, queuedAt: at('09:40'), skipped: true }),
+      ticket('A001', { priority: 0, queuedAt: at('08:00') }),
+      ticket('A003', { priority: 2, queuedAt: at('09:45'), skipped: true }),
+      ticket('A004', { priority: 0, queuedAt: at('09:50') }),
+    ];
+    expect(numbers(orderQueue(queue, { doctorId: ME, now }))).toEqual(['A001', 'A002', 'A003', 'A004']);
+  });
+
+  it('does not let a skipped appointment keep its precedence when due', () => {
+    const walkIn = ticket('A001', { queuedAt: at('09:00') });
+    const skipped = ticket('B001', { dueAt: at('09:30'), queuedAt: at('09:35'), skipped: true });
+    expect(pickNext([skipped, walkIn], { doctorId: ME, now })).toBe(walkIn);
   });
 
   it('orders due appointments by their start time, not their arrival', () => {

@@ -12,5 +12,6 @@ export function asCandidate(row: StationSchema['queue_tickets']) {
     doctorId: row.doctor_id,
     dueAt: row.due_at,
     queuedAt: row.queued_at,
+    skipped: row.skipped_at !== null,
   };
 }

@@ -2,7 +2,21 @@ import type { Ticket } from '../../shared/contract';
 import type { Handlers } from '../handlers';
 import type { QueueService } from './service';
 
-type QueueMethod = 'queue.issueTicket' | 'queue.today' | 'queue.mine' | 'queue.callNext' | 'queue.recall' | 'queue.skip' | 'queue.noShow' | 'queue.complete';
+type QueueMethod =
+  | 'queue.issueTicket'
+  | 'queue.today'
+  | 'queue.mine'
+  | 'queue.callNext'
+  | 'queue.recall'
+  | 'queue.skip'
+  | 'queue.noShow'
+  | 'queue.complete'
+  | 'queue.cancel'
+  | 'queue.setPriority'
+  | 'queue.assign'
+  | 'queue.returnToQueue'
+  | 'queue.reinstate'
+  | 'clinic.doctors';
 
 /** `onIssued` prints the new ticket at the desk; it answers with the ticket it was given. */
 export function queueHandlers(queue: QueueService, onIssued: (ticket: Ticket) => Ticket): Handlers<QueueMethod> {
@@ -15,5 +29,11 @@ export function queueHandlers(queue: QueueService, onIssued: (ticket: Ticket) =>
     'queue.skip': (input) => queue.change('skip', input.ticketId),
     'queue.noShow': (input) => queue.change('no_show', input.ticketId),
     'queue.complete': (input) => queue.change('complete', input.ticketId),
+    'queue.cancel': (input) => queue.cancel(input.ticketId, input.reason),
+    'queue.setPriority': (input) => queue.setPriority(input.ticketId, input.priority),
+    'queue.assign': (input) => queue.assign(input.ticketId, input.doctorId),
+    'queue.returnToQueue': (input) => queue.returnToQueue(input.ticketId),
+    'queue.reinstate': (input) => queue.reinstate(input.ticketId),
+    'clinic.doctors': () => queue.doctors(),
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, type EventName, type EventPayload, type Ticket } from '../../shared/contract';
+import { ApiError, type EventName, type EventPayload, type QueueStatus, type Ticket } from '../../shared/contract';
 import { ageOn, clinicDay } from '../../shared/clinic-day';
-import { orderQueue, pickNext, priorityFor, type QueuePriority } from '../../shared/queue-order';
+import { orderForReception, orderQueue, pickNext, priorityFor, type QueuePriority } from '../../shared/queue-order';
 import { formatTicketNumber } from '../../shared/ticket-number';
 import type { AppliedSummary, Cache, Undo } from '../cache/cache';
 import type { ClinicService } from '../clinic/service';
@@ -12,7 +12,18 @@ import { RECEPTION_ROLES, STAFF_ROLES, type SessionService } from '../session/se
 import type { SyncEngine } from '../sync-engine/engine';
 
 type TicketRow = StationSchema['queue_tickets'];
+type AppointmentRow = StationSchema['appointments'];
 export type TicketAction = 'recall' | 'skip' | 'no_show' | 'complete';
+
+/** How a status reads in "Ticket A004 is …". */
+const statusPhrase: Record<QueueStatus, string> = {
+  waiting: 'still waiting',
+  called: 'being called',
+  completed: 'already completed',
+  skipped: 'skipped',
+  no_show: 'marked as no-show',
+  cancelled: 'cancelled',
+};
 
 const pastTense = { recall: 'recalled', skip: 'skipped', no_show: 'marked no-show', complete: 'completed' } as const;
 
@@ -62,14 +73,31 @@ export class QueueService {
       patientName: patient?.full_name ?? 'Unknown patient',
       patientAge: patient ? ageOn(patient.date_of_birth, row.service_date) : 0,
       doctorId: row.doctor_id,
+      doctorName: this.doctorName(row.doctor_id),
       roomId: row.room_id,
       roomName: this.deps.clinic.roomName(row.room_id),
       issuedAt: row.issued_at,
+      queuedAt: row.queued_at,
+      skipped: row.skipped_at !== null,
       calledAt: row.called_at,
       dueAt: row.due_at,
       recallCount: row.recall_count,
+      cancelReason: row.cancel_reason,
       pending: row.pending === 1,
     };
+  }
+
+  private doctorName(doctorId: string | null): string | null {
+    if (!doctorId) return null;
+    return this.cache.get(this.cache.q.selectFrom('doctors').select('full_name').where('id', '=', doctorId))?.full_name ?? null;
+  }
+
+  /** The clinic's doctors, for assigning a ticket. */
+  doctors(): { id: string; fullName: string; mcrNumber: string }[] {
+    this.deps.sessions.require(STAFF_ROLES);
+    return this.cache
+      .all(this.cache.q.selectFrom('doctors').select(['id', 'full_name', 'mcr_number']).where('clinic_id', '=', this.deps.clinic.require().id).where('is_active', '=', 1).orderBy('full_name'))
+      .map((d) => ({ id: d.id, fullName: d.full_name, mcrNumber: d.mcr_number }));
   }
 
   private ticket(id: string): Ticket {
@@ -80,7 +108,7 @@ export class QueueService {
     return this.cache.all(this.cache.q.selectFrom('queue_tickets').selectAll().where('clinic_id', '=', this.deps.clinic.require().id).where('service_date', '=', day));
   }
 
-  async issueTicket(input: { patientId: string; urgent: boolean; appointmentId?: string }): Promise<Ticket> {
+  async issueTicket(input: { patientId: string; urgent: boolean; appointmentId?: string; walkInDespiteAppointment?: boolean }): Promise<Ticket> {
     const stored = this.deps.sessions.require(RECEPTION_ROLES);
     const clinicId = this.deps.clinic.require().id;
     const letter = this.cache.getMeta('desk_letter');
@@ -91,7 +119,17 @@ export class QueueService {
     const now = this.deps.now();
     const today = clinicDay(now);
     const active = this.ticketsOfDay(today).find((t) => t.patient_id === patient.id && (t.status === 'waiting' || t.status === 'called'));
+    if (active && input.appointmentId && active.appointment_id === null) return this.linkAppointment(active, input.appointmentId);
     if (active) throw new ApiError('conflict', `${patient.full_name} already holds ticket ${active.ticket_number} today.`);
+    if (!input.appointmentId && !input.walkInDespiteAppointment) {
+      const booked = this.openAppointmentToday(patient.id, today);
+      if (booked) {
+        throw new ApiError(
+          'conflict',
+          `${patient.full_name} has an appointment at ${singaporeTime(new Date(booked.starts_at))} today: check the appointment in instead, or choose a separate walk-in ticket.`,
+        );
+      }
+    }
 
     let appointment: StationSchema['appointments'] | undefined;
     if (input.appointmentId) {
@@ -143,6 +181,8 @@ export class QueueService {
           room_id: null,
           recall_count: 0,
           completed_at: null,
+          skipped_at: null,
+          cancel_reason: null,
           sync_seq: 0,
           pending: 1,
         };
@@ -182,6 +222,61 @@ export class QueueService {
     return this.toTicket(saved ?? ticket);
   }
 
+  private openAppointmentToday(patientId: string, today: string): AppointmentRow | undefined {
+    return this.cache
+      .all(
+        this.cache.q
+          .selectFrom('appointments')
+          .selectAll()
+          .where('clinic_id', '=', this.deps.clinic.require().id)
+          .where('patient_id', '=', patientId)
+          .where('status', 'in', ['scheduled', 'confirmed'])
+          .orderBy('starts_at'),
+      )
+      .find((a) => clinicDay(new Date(a.starts_at)) === today);
+  }
+
+  /**
+   * The patient already waits with a walk-in ticket and their appointment is checked in: the ticket becomes the
+   * appointment's, for its doctor and due at its time, rather than a second ticket being refused.
+   */
+  private linkAppointment(ticket: TicketRow, appointmentId: string): Ticket {
+    const stored = this.deps.sessions.require(RECEPTION_ROLES);
+    const q = this.cache.q;
+    const appointment = this.cache.get(q.selectFrom('appointments').selectAll().where('clinic_id', '=', ticket.clinic_id).where('id', '=', appointmentId));
+    if (!appointment) throw new ApiError('not_found', 'That appointment is not in this clinic’s records.');
+    if (appointment.patient_id !== ticket.patient_id) throw new ApiError('validation', 'That appointment belongs to another patient.');
+    if (clinicDay(new Date(appointment.starts_at)) !== ticket.service_date) throw new ApiError('validation', 'Only today’s appointments can be checked in.');
+    if (!['scheduled', 'confirmed'].includes(appointment.status)) {
+      throw new ApiError('conflict', `This appointment is already ${appointment.status.replace('_', ' ')}.`);
+    }
+    const linked: TicketRow = {
+      ...ticket,
+      kind: 'appointment',
+      appointment_id: appointment.id,
+      due_at: appointment.starts_at,
+      doctor_id: ticket.status === 'waiting' ? appointment.doctor_id : ticket.doctor_id,
+      pending: 1,
+    };
+    this.cache.enqueue(
+      () => {
+        this.cache.writeRow('queue_tickets', { ...linked }, { mode: 'local', pending: true });
+        this.cache.run(q.updateTable('appointments').set({ status: ticket.status === 'called' ? 'in_consultation' : 'checked_in', pending: 1 }).where('id', '=', appointment.id));
+      },
+      () => ({
+        procedure: 'link_appointment',
+        args: { ticket_id: ticket.id, appointment_id: appointment.id },
+        sessionToken: stored.token,
+        undo: [
+          { kind: 'restore', table: 'queue_tickets', row: ticket },
+          { kind: 'restore', table: 'appointments', row: appointment },
+        ],
+      }),
+    );
+    this.afterLocalWrite();
+    return this.ticket(ticket.id);
+  }
+
   /**
    * The next number of this desk today: above both what this desk counted and any ticket of its
    * letter the centre already holds (a reinstalled desk must not reuse a number).
@@ -202,17 +297,21 @@ export class QueueService {
 
   today(): Ticket[] {
     this.deps.sessions.require(STAFF_ROLES);
-    return this.ticketsOfDay(clinicDay(this.deps.now()))
-      .sort((a, b) => a.issued_at.localeCompare(b.issued_at) || a.ticket_number.localeCompare(b.ticket_number))
-      .map((row) => this.toTicket(row));
+    const now = this.deps.now();
+    return orderForReception(this.ticketsOfDay(clinicDay(now)).map((row) => this.toTicket(row)), now.toISOString());
   }
 
+  /**
+   * A called ticket belongs to the room: the doctor now signed in there sees and finishes the patient a
+   * colleague called before signing out.
+   */
   mine(): { current: Ticket | null; waiting: Ticket[] } {
     const { doctorId } = this.deps.sessions.requireDoctor();
     const now = this.deps.now();
     const tickets = this.ticketsOfDay(clinicDay(now));
+    const roomId = this.deps.clinic.stationInfo().room?.id ?? null;
     const current = tickets
-      .filter((t) => t.status === 'called' && t.called_by_doctor_id === doctorId)
+      .filter((t) => t.status === 'called' && (t.called_by_doctor_id === doctorId || (roomId !== null && t.room_id === roomId)))
       .sort((a, b) => (b.called_at ?? '').localeCompare(a.called_at ?? ''))[0];
     const waiting = orderQueue(tickets.map(asCandidate), { doctorId, now }).map((c) => this.toTicket(c.row));
     return { current: current ? this.toTicket(current) : null, waiting };
@@ -271,8 +370,12 @@ export class QueueService {
     const now = this.deps.now().toISOString();
     const after: TicketRow = { ...before, pending: 1 };
     if (action === 'recall') Object.assign(after, { recall_count: before.recall_count + 1, called_at: now });
-    if (action === 'skip') Object.assign(after, { status: 'waiting', queued_at: now, called_at: null, room_id: null, called_by_doctor_id: null });
+    if (action === 'skip') Object.assign(after, { ...this.requeued(before), queued_at: now, skipped_at: now });
     if (action === 'no_show') Object.assign(after, { status: 'no_show' });
+    const roomId = this.deps.clinic.stationInfo().room?.id ?? null;
+    if (before.called_by_doctor_id !== this.deps.sessions.requireDoctor().doctorId && before.room_id !== roomId) {
+      throw new ApiError('forbidden', `Ticket ${before.ticket_number} was called to ${this.deps.clinic.roomName(before.room_id) ?? 'another room'} by ${this.doctorName(before.called_by_doctor_id) ?? 'another doctor'}.`);
+    }
     if (action === 'complete') Object.assign(after, { status: 'completed', completed_at: now });
     this.cache.enqueue(
       () => this.cache.writeRow('queue_tickets', { ...after }, { mode: 'local', pending: true }),
@@ -285,6 +388,92 @@ export class QueueService {
     );
     this.afterLocalWrite();
     return this.ticket(ticketId);
+  }
+
+  /** The waiting state a ticket returns to: for its appointment's doctor if it has one, otherwise for anyone. */
+  private requeued(row: TicketRow): Partial<TicketRow> {
+    const appointmentDoctor = row.appointment_id
+      ? (this.cache.get(this.cache.q.selectFrom('appointments').select('doctor_id').where('id', '=', row.appointment_id))?.doctor_id ?? null)
+      : null;
+    return { status: 'waiting', called_at: null, called_by_doctor_id: null, room_id: null, cancel_reason: null, doctor_id: appointmentDoctor };
+  }
+
+  /**
+   * One reception correction: checked here against the cached ticket so the desk answers at once (also offline),
+   * written locally with its outbox entry, and decided for good by the centre's procedure of the same name.
+   */
+  private correct(
+    ticketId: string,
+    allowed: QueueStatus[],
+    action: string,
+    procedure: string,
+    args: Record<string, unknown>,
+    change: (before: TicketRow) => Partial<TicketRow>,
+    appointmentStatus?: (after: TicketRow) => string | null,
+  ): Ticket {
+    const stored = this.deps.sessions.require(RECEPTION_ROLES);
+    const q = this.cache.q;
+    const before = this.cache.get(q.selectFrom('queue_tickets').selectAll().where('clinic_id', '=', this.deps.clinic.require().id).where('id', '=', ticketId));
+    if (!before) throw new ApiError('not_found', 'That ticket is not in today’s queue.');
+    if (before.service_date !== clinicDay(this.deps.now())) throw new ApiError('conflict', `Ticket ${before.ticket_number} is from another day: only today’s queue can be changed.`);
+    if (!allowed.includes(before.status as QueueStatus)) {
+      throw new ApiError('conflict', `Ticket ${before.ticket_number} is ${statusPhrase[before.status as QueueStatus]}, so it cannot be ${action}.`);
+    }
+    const after: TicketRow = { ...before, ...change(before), pending: 1 };
+    const appointment = before.appointment_id ? this.cache.get(q.selectFrom('appointments').selectAll().where('id', '=', before.appointment_id)) : undefined;
+    const nextAppointmentStatus = appointment && appointmentStatus ? appointmentStatus(after) : null;
+    this.cache.enqueue(
+      () => {
+        this.cache.writeRow('queue_tickets', { ...after }, { mode: 'local', pending: true });
+        if (appointment && nextAppointmentStatus) this.cache.run(q.updateTable('appointments').set({ status: nextAppointmentStatus, pending: 1 }).where('id', '=', appointment.id));
+      },
+      () => ({
+        procedure,
+        args: { ticket_id: ticketId, ...args },
+        sessionToken: stored.token,
+        undo: [
+          { kind: 'restore', table: 'queue_tickets', row: before },
+          ...(appointment && nextAppointmentStatus ? [{ kind: 'restore', table: 'appointments', row: appointment } satisfies Undo] : []),
+        ],
+      }),
+    );
+    this.afterLocalWrite();
+    return this.ticket(ticketId);
+  }
+
+  /** The doctor left or the wrong number was called: the ticket waits again in the place it had. */
+  returnToQueue(ticketId: string): Ticket {
+    return this.correct(ticketId, ['called'], 'handed back to the queue', 'return_ticket', {}, (t) => this.requeued(t), () => 'checked_in');
+  }
+
+  /** A no-show who turned up, or a ticket cancelled by mistake: back in the line, at its end. */
+  reinstate(ticketId: string): Ticket {
+    const row = this.cache.get(this.cache.q.selectFrom('queue_tickets').select(['patient_id', 'service_date']).where('id', '=', ticketId));
+    const other = row && this.ticketsOfDay(row.service_date).find((t) => t.patient_id === row.patient_id && t.id !== ticketId && (t.status === 'waiting' || t.status === 'called'));
+    if (other) throw new ApiError('conflict', `This patient already holds ticket ${other.ticket_number} today.`);
+    const now = this.deps.now().toISOString();
+    return this.correct(ticketId, ['no_show', 'cancelled'], 'put back in the queue', 'reinstate_ticket', {}, (t) => ({ ...this.requeued(t), queued_at: now, skipped_at: now }), () => 'checked_in');
+  }
+
+  cancel(ticketId: string, reason: string): Ticket {
+    return this.correct(
+      ticketId,
+      ['waiting', 'called'],
+      'cancelled',
+      'cancel_ticket',
+      { reason },
+      () => ({ status: 'cancelled', cancel_reason: reason, called_at: null, called_by_doctor_id: null, room_id: null }),
+      () => 'scheduled',
+    );
+  }
+
+  setPriority(ticketId: string, priority: QueuePriority): Ticket {
+    return this.correct(ticketId, ['waiting'], 'given another priority', 'set_ticket_priority', { priority }, () => ({ priority, skipped_at: null }));
+  }
+
+  assign(ticketId: string, doctorId: string | null): Ticket {
+    if (doctorId !== null && !this.doctors().some((d) => d.id === doctorId)) throw new ApiError('not_found', 'That doctor is not working at this clinic.');
+    return this.correct(ticketId, ['waiting'], 'assigned', 'assign_ticket', { doctor_id: doctorId }, () => ({ doctor_id: doctorId }));
   }
 
   private afterLocalWrite(): void {

@@ -23,6 +23,8 @@ export const queueTickets = defineTable({
     room_id: text.nullable(),
     recall_count: integer({ default: 0 }),
     completed_at: text.nullable(),
+    skipped_at: text.nullable(),
+    cancel_reason: text.nullable(),
     sync_seq: integer({ default: 0 }),
     pending: integer({ default: 0, local: true }),
   },

@@ -18,6 +18,12 @@ const whatByProcedure: Record<string, (args: Record<string, unknown>) => string>
   skip_ticket: () => 'A skip',
   no_show_ticket: () => 'A no-show',
   complete_ticket: () => 'A completed consultation',
+  return_ticket: () => 'A ticket handed back to the queue',
+  reinstate_ticket: () => 'A ticket put back in the queue',
+  cancel_ticket: (a) => `Cancelling a ticket (${String(a.reason ?? '')})`,
+  set_ticket_priority: () => 'A change of priority',
+  assign_ticket: () => 'Assigning a ticket to a doctor',
+  link_appointment: () => 'Linking a ticket to its appointment',
   set_setting: (a) => `The clinic setting ${String(a.key ?? '')}`,
 };
 
