@@ -184,8 +184,6 @@ const methodsDefinition = {
       patientId: uuid,
       urgent: z.boolean().default(false),
       appointmentId: uuid.optional(),
-      /** Reception saw the patient's appointment today and still wants a separate walk-in ticket. */
-      walkInDespiteAppointment: z.boolean().default(false),
     }),
     output: ticketSchema,
   },

@@ -10,6 +10,11 @@ import { startStation, startTestCentral, waitFor, type TestCentral } from '../su
  * patient does not answer, a doctor signs out with a patient called, a walk-in turns out to have an appointment, and
  * reception corrects the line.
  */
+// The appointment is booked 3 minutes ahead; in the last minutes of the Singapore day that is tomorrow, so the
+// test says it is skipped then rather than fail.
+const sgDay = (at: Date) => at.toLocaleDateString('en-CA', { timeZone: 'Asia/Singapore' });
+const appointmentFitsToday = sgDay(new Date(Date.now() + (3 + 15) * 60_000)) === sgDay(new Date());
+
 describe('queue corrections at the desk and in the consult rooms', () => {
   let db: TestDatabase;
   let centre: TestCentral;
@@ -115,7 +120,7 @@ describe('queue corrections at the desk and in the consult rooms', () => {
     await room1.handle('session.signIn', { username: 'dr.tan', password: 'demo1234' });
   });
 
-  it('a walk-in for a patient booked today is offered the appointment, and a later check-in links them', async () => {
+  it.skipIf(!appointmentFitsToday)('checking in the appointment of a patient who already holds a walk-in ticket links the two', async () => {
     await clearQueue();
     const [patientId] = await patients(1);
     const { rows: [doctor] } = await admin.query<{ id: string }>(`SELECT d.id FROM clinic.doctors d JOIN clinic.users u ON u.id = d.user_id WHERE u.username = 'dr.tan'`);
@@ -129,11 +134,7 @@ describe('queue corrections at the desk and in the consult rooms', () => {
     await desk.sync.requestSync();
     await waitFor(async () => (await desk.handle('appointments.today', {})).some((a) => a.id === appointment!.id), 'the appointment at the desk');
 
-    const offered = await refusal(desk.handle('queue.issueTicket', { patientId: patientId! }));
-    expect(offered?.code).toBe('conflict');
-    expect(offered?.message).toMatch(/has an appointment at \d\d:\d\d today: check the appointment in instead, or choose a separate walk-in ticket\.$/);
-
-    const walkIn = await desk.handle('queue.issueTicket', { patientId: patientId!, walkInDespiteAppointment: true });
+    const walkIn = await desk.handle('queue.issueTicket', { patientId: patientId! });
     expect(walkIn.kind).toBe('walk_in');
     const linked = await desk.handle('queue.issueTicket', { patientId: patientId!, appointmentId: appointment!.id });
     expect(linked).toMatchObject({ id: walkIn.id, ticketNumber: walkIn.ticketNumber, kind: 'appointment', doctorId: doctor!.id });

@@ -175,6 +175,35 @@ const shots: Shot[] = [
     },
   },
   {
+    name: 'reception-appointment-offer',
+    fake: { role: 'reception', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('search-input').fill('Tan Soo');
+      await page.getByTestId('search-result').first().click();
+      await page.getByTestId('appointment-offer').waitFor();
+    },
+  },
+  {
+    name: 'reception-queue-change',
+    fake: { role: 'reception', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.locator('[data-testid="queue-row"][data-status="waiting"]').nth(1).getByTestId('ticket-change').click();
+      await page.getByTestId('ticket-actions').waitFor();
+    },
+  },
+  {
+    name: 'reception-queue-cancel-1920',
+    fake: { role: 'reception', signedIn: true },
+    viewport: LARGE,
+    act: async (page) => {
+      await page.locator('[data-testid="queue-row"][data-status="called"]').first().getByTestId('ticket-change').click();
+      await page.getByTestId('cancel-ticket').click();
+      await page.getByRole('button', { name: 'Left before being seen' }).click();
+    },
+  },
+  {
     name: 'reception-register-duplicate',
     fake: { role: 'reception', signedIn: true },
     viewport: SMALL,

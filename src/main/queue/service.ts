@@ -12,7 +12,6 @@ import { RECEPTION_ROLES, STAFF_ROLES, type SessionService } from '../session/se
 import type { SyncEngine } from '../sync-engine/engine';
 
 type TicketRow = StationSchema['queue_tickets'];
-type AppointmentRow = StationSchema['appointments'];
 export type TicketAction = 'recall' | 'skip' | 'no_show' | 'complete';
 
 /** How a status reads in "Ticket A004 is …". */
@@ -108,7 +107,7 @@ export class QueueService {
     return this.cache.all(this.cache.q.selectFrom('queue_tickets').selectAll().where('clinic_id', '=', this.deps.clinic.require().id).where('service_date', '=', day));
   }
 
-  async issueTicket(input: { patientId: string; urgent: boolean; appointmentId?: string; walkInDespiteAppointment?: boolean }): Promise<Ticket> {
+  async issueTicket(input: { patientId: string; urgent: boolean; appointmentId?: string }): Promise<Ticket> {
     const stored = this.deps.sessions.require(RECEPTION_ROLES);
     const clinicId = this.deps.clinic.require().id;
     const letter = this.cache.getMeta('desk_letter');
@@ -121,15 +120,6 @@ export class QueueService {
     const active = this.ticketsOfDay(today).find((t) => t.patient_id === patient.id && (t.status === 'waiting' || t.status === 'called'));
     if (active && input.appointmentId && active.appointment_id === null) return this.linkAppointment(active, input.appointmentId);
     if (active) throw new ApiError('conflict', `${patient.full_name} already holds ticket ${active.ticket_number} today.`);
-    if (!input.appointmentId && !input.walkInDespiteAppointment) {
-      const booked = this.openAppointmentToday(patient.id, today);
-      if (booked) {
-        throw new ApiError(
-          'conflict',
-          `${patient.full_name} has an appointment at ${singaporeTime(new Date(booked.starts_at))} today: check the appointment in instead, or choose a separate walk-in ticket.`,
-        );
-      }
-    }
 
     let appointment: StationSchema['appointments'] | undefined;
     if (input.appointmentId) {
@@ -220,20 +210,6 @@ export class QueueService {
     await this.deps.sync.pushAndSurfaceRejection(requestKey);
     const saved = this.cache.get(q.selectFrom('queue_tickets').selectAll().where('id', '=', ticket.id));
     return this.toTicket(saved ?? ticket);
-  }
-
-  private openAppointmentToday(patientId: string, today: string): AppointmentRow | undefined {
-    return this.cache
-      .all(
-        this.cache.q
-          .selectFrom('appointments')
-          .selectAll()
-          .where('clinic_id', '=', this.deps.clinic.require().id)
-          .where('patient_id', '=', patientId)
-          .where('status', 'in', ['scheduled', 'confirmed'])
-          .orderBy('starts_at'),
-      )
-      .find((a) => clinicDay(new Date(a.starts_at)) === today);
   }
 
   /**

@@ -21,6 +21,13 @@ export function formatDate(isoDate: string): string {
   return `${d} ${MONTHS[m - 1] ?? '?'} ${y}`;
 }
 
+/** "4 min", "1 h 05": how long someone has waited, whole minutes. */
+export function formatWaited(sinceIso: string, now: Date): string {
+  const minutes = Math.max(0, Math.floor((now.getTime() - Date.parse(sinceIso)) / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')}`;
+}
+
 /** 2:05 pm, for the waiting-room clock. */
 export function formatClock(date: Date): string {
   return clockFormat.format(date);

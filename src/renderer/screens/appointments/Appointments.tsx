@@ -7,10 +7,13 @@ import { useApi, useNow } from '../../common/hooks';
 
 export function Appointments({
   appointments,
+  tickets,
   error,
   onIssued,
 }: {
   appointments: Appointment[] | undefined;
+  /** Today's queue: a patient who already waits with a walk-in ticket has it linked, not a second one. */
+  tickets: Ticket[];
   error: string | null;
   onIssued: (ticket: Ticket) => void;
 }) {
@@ -24,7 +27,12 @@ export function Appointments({
       {appointments && appointments.length === 0 && <p className="empty">No appointments today.</p>}
       <ul className="appointment-list">
         {appointments?.map((appointment) => (
-          <AppointmentRow key={appointment.id} appointment={appointment} onIssued={onIssued} />
+          <AppointmentRow
+            key={appointment.id}
+            appointment={appointment}
+            walkIn={tickets.find((t) => t.patientId === appointment.patientId && t.kind === 'walk_in' && (t.status === 'waiting' || t.status === 'called'))}
+            onIssued={onIssued}
+          />
         ))}
       </ul>
     </div>
@@ -40,13 +48,22 @@ const SETTLED: Record<string, string> = {
   no_show: 'No-show',
 };
 
-function AppointmentRow({ appointment, onIssued }: { appointment: Appointment; onIssued: (ticket: Ticket) => void }) {
+function AppointmentRow({
+  appointment,
+  walkIn,
+  onIssued,
+}: {
+  appointment: Appointment;
+  walkIn: Ticket | undefined;
+  onIssued: (ticket: Ticket) => void;
+}) {
   const api = useApi();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const settled = SETTLED[appointment.status];
   const now = useNow(30_000);
-  const early = now.getTime() < Date.parse(appointment.checkInOpensAt);
+  // Linking a walk-in does not move it ahead before the appointment's time, so it needs no window.
+  const early = !walkIn && now.getTime() < Date.parse(appointment.checkInOpensAt);
 
   async function checkIn() {
     setBusy(true);
@@ -79,10 +96,16 @@ function AppointmentRow({ appointment, onIssued }: { appointment: Appointment; o
           className="btn btn-secondary"
           onClick={checkIn}
           disabled={busy || early}
-          title={early ? `Check-in opens at ${formatTime(appointment.checkInOpensAt)}` : undefined}
+          title={
+            walkIn
+              ? `The patient already waits with walk-in ticket ${walkIn.ticketNumber}: it becomes this appointment's ticket.`
+              : early
+                ? `Check-in opens at ${formatTime(appointment.checkInOpensAt)}`
+                : undefined
+          }
           data-testid="check-in"
         >
-          {busy ? 'Checking in…' : early ? `From ${formatTime(appointment.checkInOpensAt)}` : 'Check in'}
+          {busy ? 'Checking in…' : walkIn ? `Link ${walkIn.ticketNumber}` : early ? `From ${formatTime(appointment.checkInOpensAt)}` : 'Check in'}
         </button>
       )}
       {error && (

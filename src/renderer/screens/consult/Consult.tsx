@@ -60,7 +60,7 @@ export function Consult({ station, session, onSignedOut }: { station: StationInf
               : action === 'noShow'
                 ? await api.call('queue.noShow', ref)
                 : await api.call('queue.complete', ref);
-        toast.show('success', doneMessage(action, done));
+        toast.show('success', action === 'skip' ? await whereSkippedWent(done) : doneMessage(action, done));
       }
     } catch (e) {
       setError(errorMessage(e));
@@ -68,6 +68,16 @@ export function Consult({ station, session, onSignedOut }: { station: StationInf
       setBusy(null);
       reload();
     }
+  }
+
+  /** The doctor is told where the patient went, so nobody wonders whether the skip did anything. */
+  async function whereSkippedWent(skipped: Ticket): Promise<string> {
+    const after = await api.call('queue.mine', {});
+    const place = after.waiting.findIndex((t) => t.id === skipped.id);
+    if (place < 0) return `${skipped.ticketNumber} moved to the back of the line.`;
+    return place === 0
+      ? `${skipped.ticketNumber} moved to the back of the line: nobody else is waiting, so it is next.`
+      : `${skipped.ticketNumber} moved to the back of the line: ${place === 1 ? '1 patient' : `${place} patients`} will be called before it.`;
   }
 
   const runRef = useRef(run);
@@ -125,7 +135,7 @@ export function Consult({ station, session, onSignedOut }: { station: StationInf
             <h2 id="waiting-title">Waiting for {station.room?.name ?? 'this room'}</h2>
             {mine.data && <span className="muted">{waiting.length === 1 ? '1 patient' : `${waiting.length} patients`}</span>}
           </div>
-          <p className="muted small">In the order they will be called: urgent, then 80+, then due appointments, then first come.</p>
+          <p className="muted small">In the order they will be called: urgent, then 80+, then due appointments, then first come; a skipped patient after everyone who was waiting.</p>
           <ErrorMessage testId="queue-error">{mine.error && `Could not load the queue: ${mine.error}`}</ErrorMessage>
           {mine.loading && <p className="empty">Loading the queue…</p>}
           {mine.data && waiting.length === 0 && <p className="empty">Nobody is waiting.</p>}
@@ -140,12 +150,10 @@ export function Consult({ station, session, onSignedOut }: { station: StationInf
   );
 }
 
-function doneMessage(action: Exclude<Action, 'callNext'>, ticket: Ticket): string {
+function doneMessage(action: Exclude<Action, 'callNext' | 'skip'>, ticket: Ticket): string {
   switch (action) {
     case 'recall':
       return `${ticket.ticketNumber} recalled to ${ticket.roomName ?? 'the room'}.`;
-    case 'skip':
-      return `${ticket.ticketNumber} moved to the back of the line.`;
     case 'noShow':
       return `${ticket.ticketNumber} marked as no-show.`;
     case 'complete':

@@ -1,23 +1,7 @@
+import type { ReactNode } from 'react';
 import type { QueueStatus, Ticket } from '../../../shared/contract';
 import { PendingMarker, PriorityBadge, StatusChip } from '../../common/components';
-import { formatTime } from '../../common/format';
-
-/** Who is with a doctor first, then who still waits, then the day's finished tickets. */
-const statusRank: Record<QueueStatus, number> = {
-  called: 0,
-  waiting: 1,
-  skipped: 2,
-  completed: 3,
-  no_show: 4,
-  cancelled: 5,
-};
-
-export function sortForReception(tickets: Ticket[]): Ticket[] {
-  return tickets
-    .map((ticket, index) => ({ ticket, index }))
-    .sort((a, b) => statusRank[a.ticket.status] - statusRank[b.ticket.status] || a.index - b.index)
-    .map(({ ticket }) => ticket);
-}
+import { formatTime, formatWaited } from '../../common/format';
 
 export function QueueSummary({ tickets }: { tickets: Ticket[] }) {
   const count = (statuses: QueueStatus[]) => tickets.filter((t) => statuses.includes(t.status)).length;
@@ -36,11 +20,28 @@ export function QueueSummary({ tickets }: { tickets: Ticket[] }) {
   );
 }
 
-export function QueueRow({ ticket, position, highlight }: { ticket: Ticket; position?: number; highlight?: boolean }) {
+export function QueueRow({
+  ticket,
+  position,
+  highlight,
+  now,
+  actions,
+  panel,
+}: {
+  ticket: Ticket;
+  position?: number;
+  highlight?: boolean;
+  /** Given, the row says how long a waiting patient has waited since arriving. */
+  now?: Date;
+  /** A control at the end of the row (reception's Change). */
+  actions?: ReactNode;
+  /** Shown on a line of its own under the row, e.g. the open corrections. */
+  panel?: ReactNode;
+}) {
   const finished = ticket.status === 'completed' || ticket.status === 'no_show' || ticket.status === 'cancelled';
   return (
     <li
-      className={`queue-row status-${ticket.status} ${finished ? 'queue-row-finished' : ''} ${highlight ? 'queue-row-new' : ''}`}
+      className={`queue-row status-${ticket.status} ${finished ? 'queue-row-finished' : ''} ${highlight ? 'queue-row-new' : ''} ${actions ? 'queue-row-with-actions' : ''}`}
       data-testid="queue-row"
       data-ticket-number={ticket.ticketNumber}
       data-status={ticket.status}
@@ -55,12 +56,23 @@ export function QueueRow({ ticket, position, highlight }: { ticket: Ticket; posi
             <span className="badge badge-appointment">Appt{ticket.dueAt ? ` ${formatTime(ticket.dueAt)}` : ''}</span>
           )}
           <PriorityBadge priority={ticket.priority} />
+          {ticket.skipped && ticket.status === 'waiting' && (
+            <span className="badge badge-quiet" title="Did not answer when called: called after everyone who was waiting then">
+              Skipped, back of the line
+            </span>
+          )}
           {ticket.recallCount > 0 && <span className="badge badge-quiet">Recalled ×{ticket.recallCount}</span>}
+          {ticket.doctorName && ticket.status === 'waiting' && <span className="badge badge-quiet">For {ticket.doctorName}</span>}
+          {ticket.cancelReason && ticket.status === 'cancelled' && <span className="queue-reason">{ticket.cancelReason}</span>}
           {ticket.pending && <PendingMarker what="ticket" />}
         </span>
       </span>
-      <span className="queue-room">{ticket.roomName ?? ''}</span>
+      <span className="queue-room">
+        {ticket.roomName ?? (now && ticket.status === 'waiting' ? <span className="queue-waited">{formatWaited(ticket.issuedAt, now)}</span> : '')}
+      </span>
       <StatusChip status={ticket.status} />
+      {actions && <div className="queue-row-actions">{actions}</div>}
+      {panel && <div className="queue-row-panel">{panel}</div>}
     </li>
   );
 }

@@ -1,31 +1,35 @@
 import { useCallback, useRef, useState } from 'react';
-import type { Patient, Session, StationInfo, Ticket } from '../../../shared/contract';
+import type { Appointment, Patient, Session, StationInfo, Ticket } from '../../../shared/contract';
 import { errorMessage } from '../../common/api';
 import { ErrorMessage, PendingMarker, PriorityBadge } from '../../common/components';
 import { Header } from '../../common/Header';
 import { clinicDay } from '../../../shared/clinic-day';
-import { ageAt, ELDERLY_AGE, formatDate, genderLabel } from '../../common/format';
+import { ageAt, ELDERLY_AGE, formatDate, formatTime, genderLabel } from '../../common/format';
 import { useApi, useLoad, useNow, useStationEvent } from '../../common/hooks';
 import { useToast } from '../../common/toasts';
 import { Appointments } from '../appointments/Appointments';
 import { PatientSearch } from '../patients/PatientSearch';
-import { QueueRow, QueueSummary, sortForReception } from '../queue/QueueList';
+import { QueueRow, QueueSummary } from '../queue/QueueList';
+import { TicketActions } from '../queue/TicketActions';
 import { RegisterPatient } from '../patients/RegisterPatient';
 import { TicketPrintout } from '../devices/Preview';
 
 export function Reception({ station, session, onSignedOut }: { station: StationInfo; session: Session; onSignedOut: () => void }) {
   const api = useApi();
   const toast = useToast();
-  const today = clinicDay(useNow(60_000));
+  const now = useNow(30_000);
+  const today = clinicDay(now);
   const searchRef = useRef<HTMLInputElement>(null);
 
   const [query, setQuery] = useState('');
   const [selected, setSelected] = useState<Patient | null>(null);
   const [issued, setIssued] = useState<Ticket | null>(null);
   const [registering, setRegistering] = useState(false);
+  const [changing, setChanging] = useState<string | null>(null);
 
   const queue = useLoad(() => api.call('queue.today', {}));
   const appointments = useLoad(() => api.call('appointments.today', {}));
+  const doctors = useLoad(() => api.call('clinic.doctors', {}));
   const reloadQueue = queue.reload;
   const reloadAppointments = appointments.reload;
   useStationEvent('queue.changed', () => {
@@ -53,7 +57,11 @@ export function Reception({ station, session, onSignedOut }: { station: StationI
   };
 
   const closeRegister = useCallback(() => setRegistering(false), []);
-  const tickets = queue.data ? sortForReception(queue.data) : [];
+  // The station lists the queue in reception's order: with a doctor, then waiting in call order, then finished.
+  const tickets = queue.data ?? [];
+  const waitingPosition = new Map(tickets.filter((t) => t.status === 'waiting').map((t, i) => [t.id, i + 1]));
+  const openAppointment = (patientId: string): Appointment | undefined =>
+    appointments.data?.find((a) => a.patientId === patientId && (a.status === 'scheduled' || a.status === 'confirmed'));
 
   return (
     <div className="app">
@@ -78,6 +86,7 @@ export function Reception({ station, session, onSignedOut }: { station: StationI
               <SelectedPatient
                 key={selected.id}
                 patient={selected}
+                appointment={openAppointment(selected.id)}
                 today={today}
                 onIssued={onIssued}
                 onClear={() => {
@@ -100,7 +109,7 @@ export function Reception({ station, session, onSignedOut }: { station: StationI
             )}
           </div>
 
-          <Appointments appointments={appointments.data} error={appointments.error} onIssued={onIssued} />
+          <Appointments appointments={appointments.data} tickets={tickets} error={appointments.error} onIssued={onIssued} />
         </section>
 
         <section className="column column-right card" aria-labelledby="queue-title">
@@ -111,10 +120,36 @@ export function Reception({ station, session, onSignedOut }: { station: StationI
           <ErrorMessage testId="queue-error">{queue.error && `Could not load the queue: ${queue.error}`}</ErrorMessage>
           {queue.loading && <p className="empty">Loading the queue…</p>}
           {queue.data && tickets.length === 0 && <p className="empty">No tickets yet today.</p>}
+          <p className="muted small">Waiting patients in the order they will be called. Choose Change to correct a ticket.</p>
           <ol className="queue-list">
-            {tickets.map((ticket) => (
-              <QueueRow key={ticket.id} ticket={ticket} highlight={ticket.id === issued?.id} />
-            ))}
+            {tickets.map((ticket) => {
+              const changeable = ticket.status !== 'completed';
+              const open = changing === ticket.id;
+              return (
+                <QueueRow
+                  key={ticket.id}
+                  ticket={ticket}
+                  now={now}
+                  position={waitingPosition.get(ticket.id)}
+                  highlight={ticket.id === issued?.id}
+                  actions={
+                    changeable && (
+                      <button
+                        type="button"
+                        className="btn btn-quiet btn-small"
+                        onClick={() => setChanging(open ? null : ticket.id)}
+                        aria-expanded={open}
+                        aria-label={`${open ? 'Close changes to' : 'Change'} ticket ${ticket.ticketNumber}`}
+                        data-testid="ticket-change"
+                      >
+                        {open ? 'Close' : 'Change'}
+                      </button>
+                    )
+                  }
+                  panel={open && <TicketActions ticket={ticket} doctors={doctors.data ?? []} onClose={() => setChanging(null)} />}
+                />
+              );
+            })}
           </ol>
         </section>
       </main>
@@ -143,11 +178,14 @@ export function Reception({ station, session, onSignedOut }: { station: StationI
 
 function SelectedPatient({
   patient,
+  appointment,
   today,
   onIssued,
   onClear,
 }: {
   patient: Patient;
+  /** The patient's appointment today not yet checked in: reception checks it in rather than issue a walk-in. */
+  appointment: Appointment | undefined;
   today: string;
   onIssued: (ticket: Ticket) => void;
   onClear: () => void;
@@ -159,11 +197,21 @@ function SelectedPatient({
   const age = ageAt(patient.dateOfBirth, today);
   const elderly = age !== null && age >= ELDERLY_AGE;
 
-  async function issue() {
+  const now = useNow(30_000);
+  const checkInOpen = appointment ? now.getTime() >= Date.parse(appointment.checkInOpensAt) : false;
+
+  async function issue(how: 'walk_in' | 'appointment') {
     setBusy(true);
     setError(null);
     try {
-      onIssued(await api.call('queue.issueTicket', { patientId: patient.id, urgent }));
+      onIssued(
+        await api.call(
+          'queue.issueTicket',
+          how === 'appointment' && appointment
+            ? { patientId: patient.id, urgent, appointmentId: appointment.id }
+            : { patientId: patient.id, urgent },
+        ),
+      );
     } catch (e) {
       setError(errorMessage(e));
       setBusy(false);
@@ -213,10 +261,35 @@ function SelectedPatient({
         <button type="button" className="btn btn-quiet" onClick={onClear}>
           Clear
         </button>
-        <button type="button" className="btn btn-primary btn-xl" onClick={issue} disabled={busy} data-testid="issue-ticket">
-          {busy ? 'Issuing…' : 'Issue ticket'}
-        </button>
+        {appointment ? (
+          <>
+            <button type="button" className="btn btn-secondary" onClick={() => void issue('walk_in')} disabled={busy} data-testid="issue-ticket">
+              Walk-in ticket instead
+            </button>
+            <button
+              type="button"
+              className="btn btn-primary btn-xl"
+              onClick={() => void issue('appointment')}
+              disabled={busy || !checkInOpen}
+              data-testid="check-in-selected"
+            >
+              {busy ? 'Checking in…' : checkInOpen ? `Check in ${formatTime(appointment.startsAt)} appointment` : `Check-in from ${formatTime(appointment.checkInOpensAt)}`}
+            </button>
+          </>
+        ) : (
+          <button type="button" className="btn btn-primary btn-xl" onClick={() => void issue('walk_in')} disabled={busy} data-testid="issue-ticket">
+            {busy ? 'Issuing…' : 'Issue ticket'}
+          </button>
+        )}
       </div>
+      {appointment && (
+        <p className="notice" data-testid="appointment-offer">
+          {patient.fullName} has an appointment today at {formatTime(appointment.startsAt)} with {appointment.doctorName}.{' '}
+          {checkInOpen
+            ? 'Check the appointment in so the ticket is linked to it.'
+            : `Check-in opens at ${formatTime(appointment.checkInOpensAt)}; a walk-in ticket now is linked to the appointment when it is checked in.`}
+        </p>
+      )}
       <ErrorMessage testId="issue-error">{error}</ErrorMessage>
     </div>
   );
