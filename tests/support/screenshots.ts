@@ -27,7 +27,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-function serveDist(): Promise<Server> {
+export function serveDist(): Promise<Server> {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
     const file = normalize(join(distDir, path === '/' ? 'index.html' : path));
@@ -42,7 +42,7 @@ function serveDist(): Promise<Server> {
 }
 
 /** The fake as one browser script that installs itself as `window.clinic` from options set just before it. */
-async function fakeBundle(): Promise<string> {
+export async function fakeBundle(): Promise<string> {
   const result = await build({
     stdin: {
       contents: `
@@ -66,7 +66,7 @@ async function fakeBundle(): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
-interface Shot {
+export interface Shot {
   name: string;
   fake: FakeClinicOptions;
   viewport: { width: number; height: number };
@@ -87,7 +87,7 @@ const NOW = '2025-03-03T10:15:00+08:00';
 const SMALL = { width: 1366, height: 768 };
 const LARGE = { width: 1920, height: 1080 };
 
-const shots: Shot[] = [
+export const shots: Shot[] = [
   { name: 'signin', fake: { role: 'reception' }, viewport: SMALL },
   { name: 'signin-1920', fake: { role: 'reception' }, viewport: LARGE },
   {
@@ -428,6 +428,30 @@ async function fillRegistration(page: Page, nric: string): Promise<void> {
   await page.getByTestId('register-phone').fill('9876 5432');
 }
 
+/** A fresh page on the fake station for one shot, with the shot's clock, size and locale; problems collects page errors. */
+export async function openShotPage(browser: Browser, shot: Shot, fake: string) {
+  const context = await browser.newContext({ viewport: shot.viewport, locale: 'en-SG', timezoneId: 'Asia/Singapore' });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  await page.clock.setFixedTime(new Date(NOW));
+  const options: FakeClinicOptions = { now: NOW, ...shot.fake };
+  await page.addInitScript({ content: `window.__fakeClinicOptions = ${JSON.stringify(options)};\n${fake}` });
+  return { context, page, problems };
+}
+
+/** Loads the screen and brings it to the shot's state. */
+export async function showShot(page: Page, url: string, shot: Shot): Promise<void> {
+  await page.goto(`${url}${shot.hash ?? ''}`);
+  await page.waitForSelector('.app, .signin, .display');
+  await page.waitForLoadState('networkidle');
+  await shot.act?.(page);
+  await page.waitForTimeout(300);
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(distDir, 'index.html'))) {
     throw new Error('dist/renderer is missing: run `npx vite build` first.');
@@ -446,22 +470,9 @@ async function main(): Promise<void> {
     });
     for (const shot of shots) {
       if (only.length && !only.includes(shot.name)) continue;
-      const context = await browser.newContext({ viewport: shot.viewport, locale: 'en-SG', timezoneId: 'Asia/Singapore' });
-      const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-      page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-      });
-      await page.clock.setFixedTime(new Date(NOW));
-      const options: FakeClinicOptions = { now: NOW, ...shot.fake };
-      await page.addInitScript({ content: `window.__fakeClinicOptions = ${JSON.stringify(options)};\n${fake}` });
+      const { context, page, problems } = await openShotPage(browser, shot, fake);
       try {
-        await page.goto(`${url}${shot.hash ?? ''}`);
-        await page.waitForSelector('.app, .signin, .display');
-        await page.waitForLoadState('networkidle');
-        await shot.act?.(page);
-        await page.waitForTimeout(300);
+        await showShot(page, url, shot);
         const file = join(outDir, `${shot.name}.png`);
         await page.screenshot({ path: file });
         console.log(`${problems.length ? 'WARN' : 'ok  '} ${file}${problems.length ? `\n     ${problems.join('\n     ')}` : ''}`);
@@ -484,4 +495,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

@@ -30,33 +30,39 @@ export interface Loaded<T> {
 }
 
 /**
- * Loads with `load` on mount and whenever `reload` is called; answers that arrive after a newer
- * request started are dropped, so a slow reply never overwrites a fresher one. Stale data stays on
- * screen during a reload: queue lists refetch on every event and must not flicker.
+ * Loads with `load` on mount, whenever `reload` is called, and whenever `key` changes; answers that
+ * arrive after a newer request started are dropped, so a slow reply never overwrites a fresher one.
+ * Stale data stays on screen during a reload (queue lists refetch on every event and must not
+ * flicker), but never across keys: data loaded for another key (another ticket's print preview) is
+ * not shown while this key's loads.
  */
-export function useLoad<T>(load: () => Promise<T>): Loaded<T> {
-  const [state, setState] = useState<{ data: T | undefined; error: string | null }>({ data: undefined, error: null });
+export function useLoad<T>(load: () => Promise<T>, key = ''): Loaded<T> {
+  const [state, setState] = useState<{ key: string; data: T | undefined; error: string | null }>({ key, data: undefined, error: null });
   const generation = useRef(0);
   const latestLoad = useRef(load);
+  const latestKey = useRef(key);
   useEffect(() => {
     latestLoad.current = load;
+    latestKey.current = key;
   });
 
   const reload = useCallback(() => {
     const mine = ++generation.current;
+    const forKey = latestKey.current;
     latestLoad
       .current()
       .then((data) => {
-        if (mine === generation.current) setState({ data, error: null });
+        if (mine === generation.current) setState({ key: forKey, data, error: null });
       })
       .catch((error: unknown) => {
-        if (mine === generation.current) setState((s) => ({ ...s, error: errorMessage(error) }));
+        if (mine === generation.current) setState((s) => (s.key === forKey ? { ...s, error: errorMessage(error) } : { key: forKey, data: undefined, error: errorMessage(error) }));
       });
   }, []);
 
-  useEffect(reload, [reload]);
+  useEffect(reload, [reload, key]);
 
-  return { ...state, loading: state.data === undefined && state.error === null, reload };
+  const current = state.key === key ? state : { data: undefined, error: null };
+  return { data: current.data, error: current.error, loading: current.data === undefined && current.error === null, reload };
 }
 
 /** Calls `tick` every `ms` while mounted. */

@@ -105,6 +105,7 @@ export function Consult({ station, session, onSignedOut }: { station: StationInf
         {station.room && <> · {station.room.name}</>}
       </Header>
       <main className="consult">
+        <h1 className="visually-hidden">Consult room{station.room ? `, ${station.room.name}` : ''}</h1>
         <section className="column consult-main" aria-label="Current patient">
           <CurrentPatient ticket={current} next={waiting[0] ?? null} roomName={station.room?.name ?? null} doctorName={doctorName} />
           <div className="actions card">

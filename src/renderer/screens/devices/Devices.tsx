@@ -28,12 +28,12 @@ export function DevicesButton({ quiet = false }: { quiet?: boolean }) {
 export function Devices({ onClose }: { onClose: () => void }) {
   return (
     <div className="devices" data-testid="devices">
-      <header className="devices-head">
+      <div className="devices-head">
         <h1>Devices</h1>
         <button type="button" className="btn" onClick={onClose} data-testid="devices-close">
           Close
         </button>
-      </header>
+      </div>
       <div className="devices-grid">
         <Printers />
         <PrintJobs />

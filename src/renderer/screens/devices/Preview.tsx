@@ -16,7 +16,7 @@ export function PreviewImage({ preview, label }: { preview: DocumentPreview; lab
 /** Under an issued ticket at reception: what was printed, and a way to print it again. */
 export function TicketPrintout({ ticketId }: { ticketId: string }) {
   const api = useApi();
-  const preview = useLoad(() => api.call('printers.preview', { document: 'ticket', ticketId }));
+  const preview = useLoad(() => api.call('printers.preview', { document: 'ticket', ticketId }), ticketId);
   const [message, setMessage] = useState<string | null>(null);
   return (
     <div className="ticket-printout">

@@ -21,7 +21,7 @@ export function Printers() {
   const printers = useLoad(() => api.call('printers.list', {}));
   const [document, setDocument] = useState<PrintJob['document']>('test');
   const [selected, setSelected] = useState<string | undefined>(undefined);
-  const preview = useLoad(() => api.call('printers.preview', { document, printerId: selected }));
+  const preview = useLoad(() => api.call('printers.preview', { document, printerId: selected }), `${document}:${selected ?? ''}`);
   const [error, setError] = useState<string | null>(null);
   useStationEvent('printer.status', printers.reload);
 

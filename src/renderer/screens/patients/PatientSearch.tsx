@@ -94,7 +94,7 @@ export function PatientSearch({
         value={query}
         onChange={(e) => onQueryChange(e.target.value)}
         onKeyDown={onKeyDown}
-        aria-controls="search-results"
+        aria-controls={trimmed ? 'search-results' : undefined}
         data-testid="search-input"
       />
       {trimmed && (

@@ -67,6 +67,7 @@ export function Reception({ station, session, onSignedOut }: { station: StationI
     <div className="app">
       <Header station={station} session={session} onSignedOut={onSignedOut} />
       <main className="reception">
+        <h1 className="visually-hidden">Reception desk</h1>
         <section className="column column-left" aria-label="Patients">
           <div className="card card-desk">
             <PatientSearch

@@ -38,12 +38,12 @@ export function Stations({ onClose }: { onClose: () => void }) {
   const directory = useLoad(() => api.call('stations.list', {}));
   return (
     <div className="devices stations" data-testid="stations">
-      <header className="devices-head">
+      <div className="devices-head">
         <h1>Stations of this clinic</h1>
         <button type="button" className="btn" onClick={onClose} data-testid="stations-close">
           Close
         </button>
-      </header>
+      </div>
       {directory.error && <ErrorMessage>{directory.error}</ErrorMessage>}
       {directory.data && (
         <div className="stations-grid">
@@ -68,7 +68,9 @@ function StationList({ stations, onChanged }: { stations: ClinicStation[]; onCha
             <th>Role</th>
             <th>Enrolled</th>
             <th>Status</th>
-            <th aria-label="Actions" />
+            <th>
+              <span className="visually-hidden">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>
