@@ -134,10 +134,22 @@ export const displayCallSchema = z.object({
 });
 export type DisplayCall = z.infer<typeof displayCallSchema>;
 
+/** Patients read the list to see whether they missed their number; more would not fit a TV row read at 5 m. */
+export const RECENT_CALLS = 5;
+
+export const displayRoomSchema = z.object({
+  roomName: z.string(),
+  /** The ticket with the room now; null while the room has nobody called (free, or between patients). */
+  serving: displayCallSchema.nullable(),
+});
+export type DisplayRoom = z.infer<typeof displayRoomSchema>;
+
 export const displayBoardSchema = z.object({
   clinicName: z.string(),
-  nowServing: displayCallSchema.nullable(),
-  recent: z.array(displayCallSchema).max(5),
+  /** The clinic's rooms in their order (src/shared/display-board.ts). */
+  rooms: z.array(displayRoomSchema),
+  /** Newest first, each ticket once, finished tickets left out. */
+  recent: z.array(displayCallSchema).max(RECENT_CALLS),
   waitingCount: z.number().int().nonnegative(),
 });
 export type DisplayBoard = z.infer<typeof displayBoardSchema>;

@@ -19,6 +19,7 @@ import {
   type SyncStatus,
   type Ticket,
 } from '../../src/shared/contract';
+import { displayBoard } from '../../src/shared/display-board';
 import { maskNric, nricCheckLetter, type NricPrefix } from '../../src/shared/nric';
 import { orderForReception, orderQueue, priorityFor } from '../../src/shared/queue-order';
 import { formatTicketNumber } from '../../src/shared/ticket-number';
@@ -37,6 +38,8 @@ export interface FakeClinicOptions {
   signedIn?: boolean;
   /** Who is signed in instead of the receptionist (e.g. 'admin', the clinic manager). */
   signedInAs?: string;
+  /** How many consult rooms (each with its doctor) the clinic has; 2 unless set. */
+  rooms?: 1 | 2;
   /** 'busy' fills the day with patients, tickets and calls; 'empty' starts the day with none. */
   scenario?: 'busy' | 'empty';
   sync?: Partial<SyncStatus>;
@@ -102,15 +105,18 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
   const newMiscId = idFactory(4);
 
   const clinic = { id: newMiscId(), code: 'GCM', name: 'Gabriel Family Clinic · Marine Parade' };
-  const rooms = [
+  const allRooms = [
     { id: newMiscId(), code: 'R1', name: 'Room 1' },
     { id: newMiscId(), code: 'R2', name: 'Room 2' },
   ];
-  const doctors = [
-    { id: newMiscId(), fullName: 'Dr Lee Hui Min', mcrNumber: 'M12345A', room: rooms[0]! },
-    { id: newMiscId(), fullName: 'Dr Ahmad Faizal', mcrNumber: 'M23456B', room: rooms[1]! },
+  const allDoctors = [
+    { id: newMiscId(), fullName: 'Dr Lee Hui Min', mcrNumber: 'M12345A', room: allRooms[0]! },
+    { id: newMiscId(), fullName: 'Dr Ahmad Faizal', mcrNumber: 'M23456B', room: allRooms[1]! },
   ];
+  const rooms = allRooms.slice(0, options.rooms ?? 2);
+  const doctors = allDoctors.slice(0, rooms.length);
   const doctor = doctors[0]!;
+  const otherDoctor = doctors[1] ?? doctor;
 
   const station: StationInfo = {
     stationId: newMiscId(),
@@ -187,7 +193,7 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
 
   let attention: AttentionItem[] = (options.attention ?? []).map((item, i) => ({ id: i + 1, at: minutesAgo(3 + i), ...item }));
   const tickets: FakeTicket[] = [];
-  const calls: DisplayCall[] = [];
+  const calls: { call: DisplayCall; ticketId: string; roomId: string | null }[] = [];
   const appointments: Appointment[] = [];
   let deskSeq = 0;
   let sync: SyncStatus = syncStatusSchema.parse({ online: true, pending: 0, lastSyncedAt: minutesAgo(0.2), lastError: null, ...options.sync });
@@ -222,8 +228,11 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
   }
 
   function recordCall(ticket: FakeTicket, kind: DisplayCall['kind'], at: string): DisplayCall {
-    const call: DisplayCall = { callId: newCallId(), ticketNumber: ticket.ticketNumber, roomName: ticket.roomName ?? '', kind, calledAt: at };
-    calls.push(call);
+    // Screenshots stop the clock, yet the board and the announcer order calls by time: each call comes after the last.
+    const last = calls.reduce((latest, c) => Math.max(latest, Date.parse(c.call.calledAt)), -Infinity);
+    const calledAt = Date.parse(at) > last ? at : new Date(last + 1000).toISOString();
+    const call: DisplayCall = { callId: newCallId(), ticketNumber: ticket.ticketNumber, roomName: ticket.roomName ?? '', kind, calledAt };
+    calls.push({ call, ticketId: ticket.id, roomId: ticket.roomId });
     return call;
   }
 
@@ -236,10 +245,11 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
     const done = [0, 3, 4, 8];
     done.forEach((i, n) => {
       const t = addTicket(patient(i), minutesAgo(95 - n * 12));
-      callTicket(t, doctors[n % 2]!, minutesAgo(80 - n * 12));
+      callTicket(t, doctors[n % doctors.length]!, minutesAgo(80 - n * 12));
       t.status = n === 2 ? 'no_show' : 'completed';
     });
-    callTicket(addTicket(patient(5), minutesAgo(40)), doctors[1]!, minutesAgo(12));
+    const secondRoom = addTicket(patient(5), minutesAgo(40));
+    if (doctors[1]) callTicket(secondRoom, doctors[1], minutesAgo(12));
     callTicket(addTicket(patient(1), minutesAgo(35)), doctor, minutesAgo(4));
     addTicket(patient(2), minutesAgo(30));
     addTicket(patient(9), minutesAgo(22), { priority: 2 });
@@ -261,9 +271,9 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
     });
     appointments.push(
       appointment(patient(4), doctor, slot(-50), 'completed'),
-      appointment(patient(8), doctors[1]!, slot(10), 'confirmed'),
+      appointment(patient(8), otherDoctor, slot(10), 'confirmed'),
       appointment(patient(3), doctor, slot(40), 'scheduled'),
-      appointment(patient(5), doctors[1]!, slot(150), 'scheduled'),
+      appointment(patient(5), otherDoctor, slot(150), 'scheduled'),
     );
   }
 
@@ -433,11 +443,13 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
     'clinic.doctors': () => (requireSession(), doctors.map((d) => ({ id: d.id, fullName: d.fullName, mcrNumber: d.mcrNumber }))),
     'appointments.today': () => (requireSession(), appointments.map((a) => ({ ...a }))),
     'display.board': () => {
-      const recent = [...calls].sort((a, b) => b.calledAt.localeCompare(a.calledAt)).slice(0, 5);
+      const known = calls.map((c) => {
+        const ticket = find(c.ticketId);
+        return { ...c, ticket: { status: ticket.status, roomId: ticket.roomId } };
+      });
       return {
         clinicName: clinic.name,
-        nowServing: recent[0] ?? null,
-        recent,
+        ...displayBoard(known, rooms.map((room) => ({ ...room, active: true }))),
         waitingCount: tickets.filter((t) => t.status === 'waiting').length,
       };
     },

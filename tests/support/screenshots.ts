@@ -86,6 +86,8 @@ type FakeInPage = {
 const NOW = '2025-03-03T10:15:00+08:00';
 const SMALL = { width: 1366, height: 768 };
 const LARGE = { width: 1920, height: 1080 };
+/** A 4K TV driven at 100 % scaling, as a mini PC behind the waiting-room TV often is. */
+const TV_4K = { width: 3840, height: 2160 };
 
 export const shots: Shot[] = [
   { name: 'signin', fake: { role: 'reception' }, viewport: SMALL },
@@ -293,18 +295,8 @@ export const shots: Shot[] = [
     fake: { role: 'consult', signedIn: true, scenario: 'empty' },
     viewport: SMALL,
   },
-  { name: 'display-1920', fake: { role: 'display' }, viewport: LARGE },
-  { name: 'display-1366', fake: { role: 'display' }, viewport: SMALL },
-  {
-    name: 'display-announcing-1920',
-    fake: { role: 'display' },
-    viewport: LARGE,
-    act: async (page) => {
-      await page.evaluate(() => (window as unknown as FakeInPage).__fakeClinic.callNextFor(0));
-      await page.waitForSelector('[data-announcing="true"]');
-      await page.waitForTimeout(500);
-    },
-  },
+  ...displayShots(),
+  { name: 'display-one-room-1920', fake: { role: 'display', rooms: 1 }, viewport: LARGE },
   { name: 'display-empty-1920', fake: { role: 'display', scenario: 'empty' }, viewport: LARGE },
   { name: 'display-signin-1920', fake: { role: 'display', signedIn: false }, viewport: LARGE },
   { name: 'display-signin-1366', fake: { role: 'display', signedIn: false }, viewport: SMALL },
@@ -379,6 +371,31 @@ export const shots: Shot[] = [
     },
   },
 ];
+
+/**
+ * The two-room waiting room at each TV size, quiet and while announcing: Room 1 calls, Room 2 calls a second
+ * later, and the shot is taken while Room 2's newer call is said first.
+ */
+function displayShots(): Shot[] {
+  return [
+    { suffix: '1366', viewport: SMALL },
+    { suffix: '1920', viewport: LARGE },
+    { suffix: '3840', viewport: TV_4K },
+  ].flatMap(({ suffix, viewport }): Shot[] => [
+    { name: `display-${suffix}`, fake: { role: 'display' }, viewport },
+    {
+      name: `display-announcing-${suffix}`,
+      fake: { role: 'display' },
+      viewport,
+      act: async (page) => {
+        await page.evaluate(() => (window as unknown as FakeInPage).__fakeClinic.callNextFor(0));
+        await page.waitForTimeout(1000);
+        await page.evaluate(() => (window as unknown as FakeInPage).__fakeClinic.callNextFor(1));
+        await page.waitForSelector('[data-testid="room-tile"][data-room-name="Room 2"][data-speaking="true"]');
+      },
+    },
+  ]);
+}
 
 /** The registration form empty, checked while typing, refused field by field, and accepted, at one screen size. */
 function registrationShots(viewport: Shot['viewport'], suffix: string): Shot[] {

@@ -1,5 +1,6 @@
-import type { DisplayBoard, DisplayCall, EventName, EventPayload } from '../../shared/contract';
-import { clinicDay } from '../../shared/clinic-day';
+import { queueStatusSchema, type DisplayBoard, type DisplayCall, type EventName, type EventPayload } from '../../shared/contract';
+import { clinicDay, clinicDayStart } from '../../shared/clinic-day';
+import { displayBoard, type BoardCall } from '../../shared/display-board';
 import type { AppliedSummary, Cache } from '../cache/cache';
 import type { ClinicService } from '../clinic/service';
 import type { StationSchema } from '../schema';
@@ -26,23 +27,29 @@ export class DisplayService {
   board(): DisplayBoard {
     const clinic = this.clinic.require();
     const today = clinicDay(this.now());
-    const calls = this.cache
-      .all(
-        this.cache.q
-          .selectFrom('queue_calls as c')
-          .leftJoin('rooms as r', 'r.id', 'c.room_id')
-          .select(['c.id', 'c.ticket_number', 'c.kind', 'c.called_at', 'r.name as room_name'])
-          .where('c.clinic_id', '=', clinic.id)
-          .orderBy('c.called_at', 'desc')
-          .limit(20),
-      )
-      .filter((c) => clinicDay(new Date(c.called_at)) === today)
-      .slice(0, 5)
-      .map(toDisplayCall);
+    const rows = this.cache.all(
+      this.cache.q
+        .selectFrom('queue_calls as c')
+        .leftJoin('rooms as r', (join) => join.onRef('r.id', '=', 'c.room_id').onRef('r.clinic_id', '=', 'c.clinic_id'))
+        .leftJoin('queue_tickets as t', (join) => join.onRef('t.id', '=', 'c.ticket_id').onRef('t.clinic_id', '=', 'c.clinic_id'))
+        .select(['c.id', 'c.ticket_id', 'c.ticket_number', 'c.kind', 'c.called_at', 'c.room_id', 'r.name as room_name', 't.status as ticket_status', 't.room_id as ticket_room_id'])
+        .where('c.clinic_id', '=', clinic.id)
+        // The cache holds yesterday's calls too (the sync window); it stores instants as UTC ISO strings, so they compare as text.
+        .where('c.called_at', '>=', clinicDayStart(today).toISOString()),
+    );
+    const calls: BoardCall[] = rows.map((row) => ({
+      call: toDisplayCall(row),
+      ticketId: row.ticket_id,
+      roomId: row.room_id,
+      ticket: row.ticket_status === null ? null : { status: queueStatusSchema.parse(row.ticket_status), roomId: row.ticket_room_id },
+    }));
+    const rooms = this.cache
+      .all(this.cache.q.selectFrom('rooms').select(['id', 'code', 'name', 'is_active']).where('clinic_id', '=', clinic.id))
+      .map((r) => ({ id: r.id, code: r.code, name: r.name, active: r.is_active === 1 }));
     const waiting = this.cache.all(
       this.cache.q.selectFrom('queue_tickets').select('id').where('clinic_id', '=', clinic.id).where('service_date', '=', today).where('status', '=', 'waiting'),
     ).length;
-    return { clinicName: clinic.name, nowServing: calls[0] ?? null, recent: calls, waitingCount: waiting };
+    return { clinicName: clinic.name, ...displayBoard(calls, rooms), waitingCount: waiting };
   }
 
   /** Announces each call of today that the cache had not seen before. */

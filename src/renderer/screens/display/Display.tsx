@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type CSSProperties } from 'react';
 import { defaultAnnouncementSettings } from '../../../shared/announcement';
 import type { DisplayCall } from '../../../shared/contract';
 import { createAnnouncer, type Announcer, type AnnouncerState } from './announcer';
@@ -8,8 +8,12 @@ import { DevicesButton } from '../devices/Devices';
 
 /** A safety net only: the board refetches on every call and queue event. */
 const BOARD_POLL_MS = 30_000;
-/** Events can repeat (reconnects, replays); a call is announced once. */
-const REMEMBERED_CALLS = 50;
+
+/** Up to four rooms side by side; more wrap onto a second row rather than shrinking numbers past reading at 5 m. */
+function roomGrid(rooms: number): { columns: number; rows: number } {
+  const columns = Math.max(1, rooms <= 4 ? rooms : Math.ceil(rooms / 2));
+  return { columns, rows: Math.max(1, Math.ceil(rooms / columns)) };
+}
 
 /**
  * The waiting-room screen. It shows only what the display contract carries, numbers and rooms,
@@ -50,21 +54,18 @@ export function Display() {
     };
   }, [api]);
 
-  const [flashId, setFlashId] = useState<string | null>(null);
-  const announced = useRef<string[]>([]);
   useStationEvent('display.called', (call: DisplayCall) => {
     reload();
     // The clinic's languages may have changed since the last poll: fresh before the chime ends, when the announcer reads them.
     voice.reload();
-    if (announced.current.includes(call.callId)) return;
-    announced.current = [call.callId, ...announced.current].slice(0, REMEMBERED_CALLS);
-    setFlashId(call.callId);
-    announcer.current?.announce({ ticketNumber: call.ticketNumber, roomName: call.roomName });
+    announcer.current?.announce(call);
   });
 
   const data = board.data;
-  const recent = data ? [...data.recent].sort((a, b) => b.calledAt.localeCompare(a.calledAt)) : [];
-  const serving = data?.nowServing ?? null;
+  const rooms = data?.rooms ?? [];
+  const recent = data?.recent ?? [];
+  const spokenCallId = sound.speaking?.call.callId ?? null;
+  const grid = roomGrid(rooms.length);
 
   return (
     <div
@@ -81,22 +82,37 @@ export function Display() {
       </header>
 
       <main className="display-main">
-        {serving ? (
+        {rooms.some((room) => room.serving) ? (
           <>
             <div className="display-label">Now serving</div>
-            <div
-              key={serving.callId}
-              className={`display-number ${flashId === serving.callId ? 'display-flash' : ''}`}
-              data-testid="now-serving-number"
+            <ol
+              className="display-rooms"
+              data-layout={rooms.length === 1 ? 'single' : 'rooms'}
+              style={{ '--columns': grid.columns, '--rows': grid.rows } as CSSProperties}
             >
-              {serving.ticketNumber}
-            </div>
-            <div className="display-room">
-              <span className="display-arrow" aria-hidden="true">
-                ➜
-              </span>
-              <span data-testid="now-serving-room">{serving.roomName}</span>
-            </div>
+              {rooms.map((room) => {
+                const spoken = room.serving !== null && room.serving.callId === spokenCallId;
+                return (
+                  <li key={room.roomName} className="room-tile" data-testid="room-tile" data-room-name={room.roomName} data-speaking={spoken ? 'true' : 'false'}>
+                    <div className="display-room" data-testid="now-serving-room">
+                      <span className="display-arrow" aria-hidden="true">
+                        ➜
+                      </span>
+                      <span>{room.roomName}</span>
+                    </div>
+                    {room.serving ? (
+                      <div key={room.serving.callId} className={`display-number ${spoken ? 'display-flash' : ''}`} data-testid="now-serving-number">
+                        {room.serving.ticketNumber}
+                      </div>
+                    ) : (
+                      <div className="display-number room-free" aria-label="No one called yet">
+                        –
+                      </div>
+                    )}
+                  </li>
+                );
+              })}
+            </ol>
           </>
         ) : (
           <div className="display-idle">
@@ -106,10 +122,23 @@ export function Display() {
         )}
       </main>
 
+      {/* A row of its own, kept while silent, so the caption can never cover a room or shift the numbers. */}
+      <div className="display-caption-row">
+        {sound.speaking && (
+          <div className="display-caption" lang={sound.speaking.language} data-testid="announcement-caption" data-language={sound.speaking.language} data-call-id={sound.speaking.call.callId}>
+            {sound.speaking.text}
+          </div>
+        )}
+      </div>
+
       <footer className="display-bottom">
         <div className="display-recent-head">
           <span>Recent calls</span>
-          {data && <span className="display-waiting">{data.waitingCount} waiting</span>}
+          {data && (
+            <span className="display-waiting" data-testid="waiting-count">
+              <strong>{data.waitingCount}</strong> waiting
+            </span>
+          )}
         </div>
         <ol className="display-recent">
           {recent.map((call, index) => (
@@ -124,15 +153,11 @@ export function Display() {
               {call.kind === 'recall' && <span className="recent-recall">Recall</span>}
             </li>
           ))}
-          {data && recent.length === 0 && <li className="recent-empty">No numbers called yet today</li>}
+          {/* Finished tickets leave the list, so it can be empty after a busy morning too. */}
+          {data && recent.length === 0 && <li className="recent-empty">No numbers being called</li>}
         </ol>
       </footer>
 
-      {sound.speaking && (
-        <div className="display-caption" lang={sound.speaking.language} data-testid="announcement-caption" data-language={sound.speaking.language}>
-          {sound.speaking.text}
-        </div>
-      )}
       <div className="display-devices">
         <DevicesButton quiet />
       </div>

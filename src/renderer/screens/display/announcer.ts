@@ -1,28 +1,21 @@
 import {
-  announcementPlan,
   defaultAnnouncementSettings,
   speechLanguageTags,
   type AnnouncementLanguage,
   type AnnouncementPart,
   type AnnouncementSettings,
 } from '../../../shared/announcement';
+import type { DisplayCall } from '../../../shared/contract';
+import { createSpeechQueue, type SpeechEngine, type SpeechQueueState } from './speech-queue';
 
 /**
- * Waiting-room announcements: a two-tone chime, then the call in each of the clinic's languages,
- * composed from short clips (the shipped set, or the clinic's own recordings) and played back to
- * back through Web Audio. Announcements queue so two calls close together never talk over each
- * other. Speech synthesis stands in for a clip that cannot play, when the clinic allows it.
+ * Waiting-room announcements: a two-tone chime, then the call in the clinic's languages, composed
+ * from short clips (the shipped set, or the clinic's own recordings) and played back to back
+ * through Web Audio; which call and language come next is speech-queue.ts's decision. Speech
+ * synthesis stands in for a clip that cannot play, when the clinic allows it.
  */
 
-export interface Announcement {
-  ticketNumber: string;
-  roomName: string;
-}
-
-export interface AnnouncerState {
-  announcing: boolean;
-  /** What is being said now, shown as a caption for those who cannot hear it. */
-  speaking: { language: AnnouncementLanguage; text: string } | null;
+export interface AnnouncerState extends SpeechQueueState {
   /** The browser refuses to play sound until someone touches the page (autoplay policy). */
   soundBlocked: boolean;
 }
@@ -34,7 +27,7 @@ export interface VoiceSource {
 }
 
 export interface Announcer {
-  announce(call: Announcement): void;
+  announce(call: DisplayCall): void;
   /** Prepares sound; the autoplay block only lifts when this runs inside a user gesture. */
   enableSound(): void;
   state(): AnnouncerState;
@@ -76,8 +69,6 @@ export function createAnnouncer(source: VoiceSource = defaultSource): Announcer 
   let state: AnnouncerState = { announcing: false, speaking: null, soundBlocked: false };
   const clips = new Map<string, Promise<AudioBuffer>>();
   let audio: AudioContext | null = null;
-  let queue: Promise<void> = Promise.resolve();
-  let queued = 0;
   let disposed = false;
 
   function set(next: Partial<AnnouncerState>): void {
@@ -177,30 +168,24 @@ export function createAnnouncer(source: VoiceSource = defaultSource): Announcer 
     });
   }
 
-  return {
-    announce(call) {
+  const engine: SpeechEngine = {
+    chime,
+    async say(part) {
       if (disposed) return;
-      queued++;
-      set({ announcing: true });
-      queue = queue
-        .then(async () => {
-          if (disposed) return;
-          await chime();
-          const settings = source.settings();
-          for (const part of announcementPlan(call, settings.languages)) {
-            if (disposed) return;
-            set({ speaking: { language: part.language, text: part.text } });
-            const played = await playPart(part, settings.overrides);
-            if (!played && settings.speechFallback && !disposed) await speak(part.text, part.language);
-            else if (!played) await wait(SILENT_PART_MS);
-          }
-        })
-        .catch((error: unknown) => console.error('Announcement failed', error))
-        .finally(() => {
-          queued--;
-          if (queued === 0) set({ announcing: false, speaking: null });
-        });
+      const settings = source.settings();
+      const played = await playPart(part, settings.overrides);
+      if (!played && settings.speechFallback && !disposed) await speak(part.text, part.language);
+      else if (!played) await wait(SILENT_PART_MS);
     },
+  };
+  const queue = createSpeechQueue({
+    engine,
+    languages: () => source.settings().languages,
+    onChange: () => set(queue.state()),
+  });
+
+  return {
+    announce: (call) => queue.announce(call),
     enableSound() {
       const ctx = context();
       if (ctx && ctx.state === 'suspended') void ctx.resume().catch(() => undefined);
@@ -212,6 +197,7 @@ export function createAnnouncer(source: VoiceSource = defaultSource): Announcer 
     },
     dispose() {
       disposed = true;
+      queue.dispose();
       listeners.clear();
       if (typeof speechSynthesis !== 'undefined') speechSynthesis.cancel();
       void audio?.close().catch(() => undefined);
