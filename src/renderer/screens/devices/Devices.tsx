@@ -13,7 +13,7 @@ export function DevicesButton({ quiet = false }: { quiet?: boolean }) {
         Devices
       </button>
       {open && (
-        <div className="devices-overlay" role="dialog" aria-label="Devices" onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
+        <div className="devices-overlay" role="dialog" aria-modal="true" aria-labelledby="devices-title" onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
           <Devices onClose={() => setOpen(false)} />
         </div>
       )}
@@ -29,7 +29,7 @@ export function Devices({ onClose }: { onClose: () => void }) {
   return (
     <div className="devices" data-testid="devices">
       <div className="devices-head">
-        <h1>Devices</h1>
+        <h2 id="devices-title">Devices</h2>
         <button type="button" className="btn" onClick={onClose} data-testid="devices-close">
           Close
         </button>

@@ -74,7 +74,7 @@ export function Display() {
       onPointerDown={() => announcer.current?.enableSound()}
     >
       <header className="display-top">
-        <div className="display-clinic">{data?.clinicName ?? ''}</div>
+        <h1 className="display-clinic">{data?.clinicName ?? 'Waiting room'}</h1>
         <div className="display-clock">
           <span className="display-time">{formatClock(now)}</span>
           <span className="display-date">{formatDay(now)}</span>
@@ -123,13 +123,13 @@ export function Display() {
       </main>
 
       {/* A row of its own, kept while silent, so the caption can never cover a room or shift the numbers. */}
-      <div className="display-caption-row">
+      <section className="display-caption-row" aria-label="Announcement" aria-live="polite">
         {sound.speaking && (
           <div className="display-caption" lang={sound.speaking.language} data-testid="announcement-caption" data-language={sound.speaking.language} data-call-id={sound.speaking.call.callId}>
             {sound.speaking.text}
           </div>
         )}
-      </div>
+      </section>
 
       <footer className="display-bottom">
         <div className="display-recent-head">

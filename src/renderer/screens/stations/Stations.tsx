@@ -15,7 +15,7 @@ export function StationsButton() {
         Stations
       </button>
       {open && (
-        <div className="devices-overlay" role="dialog" aria-label="Stations" onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
+        <div className="devices-overlay" role="dialog" aria-modal="true" aria-labelledby="stations-title" onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
           <Stations onClose={() => setOpen(false)} />
         </div>
       )}
@@ -39,7 +39,7 @@ export function Stations({ onClose }: { onClose: () => void }) {
   return (
     <div className="devices stations" data-testid="stations">
       <div className="devices-head">
-        <h1>Stations of this clinic</h1>
+        <h2 id="stations-title">Stations of this clinic</h2>
         <button type="button" className="btn" onClick={onClose} data-testid="stations-close">
           Close
         </button>
