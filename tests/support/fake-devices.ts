@@ -31,8 +31,12 @@ export function fakeDeviceHandlers(nowIso: () => string, emit: <E extends EventN
   ];
   let settings: AnnouncementSettings = defaultAnnouncementSettings;
   const find = (id: string | undefined) => printers.find((p) => p.id === (id ?? printers.find((x) => x.isDefault)!.id));
-  const sample = (document: PrintJob['document']) =>
-    previewOf(document === 'receipt' ? ['Gabriel Family Clinic', 'TAX INVOICE', 'Patient   Tan Wei Ming 陈伟明', 'NRIC/FIN  S****567D', 'Total (incl. GST)  28.50'] : ['Gabriel Family Clinic', 'Queue number', 'A 0 0 7', 'People ahead  3']);
+  const samples: Record<PrintJob['document'], string[]> = {
+    receipt: ['Gabriel Family Clinic', 'TAX INVOICE', 'Patient   Tan Wei Ming 陈伟明', 'NRIC/FIN  S****567D', 'Total (incl. GST)  28.50'],
+    ticket: ['Gabriel Family Clinic', 'Queue number', 'A 0 0 7', 'People ahead  3'],
+    test: ['Test page', 'Gabriel Family Clinic', '80 mm · GB18030', '中文 Bahasa தமிழ்', 'If you can read this, the printer works.'],
+  };
+  const sample = (document: PrintJob['document']) => previewOf(samples[document]);
   const print = (document: PrintJob['document'], printerId?: string): PrintJob => {
     const printer = find(printerId);
     if (!printer) throw new ApiError('not_found', 'That printer is not set up at this station.');
