@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { deviceEvents, deviceMethods } from './devices-contract';
 import { genderSchema, patientRegistrationSchema } from './patient';
+import { describeIssues } from './issue-text';
 import { stationAdminMethods } from './station-admin-contract';
 
 /**
@@ -287,12 +288,7 @@ export interface ClinicApi {
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
 }
 
-/** Formats a zod failure as one sentence naming each field that is wrong. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-    .join('; ');
-}
+export { describeIssues } from './issue-text';
 
 export function parseInput<M extends MethodName>(method: M, input: unknown): z.output<Methods[M]['input']> {
   const result = methods[method].input.safeParse(input ?? {});

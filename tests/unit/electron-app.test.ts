@@ -80,13 +80,13 @@ describe('the Electron app', () => {
       stations: { stations: [reception!, { ...consult!, keyFile: '' }, { ...reception!, role: 'pharmacy' as never }] },
     });
     const content = invalid.fake.errorBoxes[0]!.content;
-    expect(content).toContain('stations.1.keyFile: keyFile is required');
-    expect(content).toContain('stations.2.role: Invalid option');
+    expect(content).toContain('stations.1.keyFile: KeyFile is required.');
+    expect(content).toContain('stations.2.role: Role must be one of: reception, consult, display.');
     expect(invalid.fake.app.exitCode).toBe(1);
     expect(invalid.fake.utilityProcesses).toEqual([]);
 
     const twice = await startTestApp({ stations: { stations: [reception!, consult!, reception!] } });
-    expect(twice.fake.errorBoxes[0]!.content).toMatch(/is not valid: stations\.2\.code: T-RECEPTION is listed twice$/);
+    expect(twice.fake.errorBoxes[0]!.content).toMatch(/is not valid: stations\.2\.code: T-RECEPTION is listed twice\.$/);
 
     const noFile = await startTestApp({ argv: ['--stations'] });
     expect(noFile.fake.errorBoxes[0]!.content).toMatch(/^--stations needs the path of a station list/);

@@ -113,7 +113,7 @@ describe('a core host', () => {
     const { host, logs } = setup(undefined, { ...CONFIG, role: 'pharmacy' as never });
     await expect(host.start()).rejects.toMatchObject({ code: 'offline' });
     await until(() => logs.some((l) => l.includes('refused its configuration')));
-    expect(logs.find((l) => l.includes('refused its configuration'))).toMatch(/config\.role: Invalid option/);
+    expect(logs.find((l) => l.includes('refused its configuration'))).toMatch(/config\.role: Role must be one of: reception, consult, display\./);
     await host.stop();
   });
 });

@@ -50,20 +50,20 @@ describe('the station list', () => {
 
   it('holds no database address or credential: such fields are refused', () => {
     for (const field of ['centralUrl', 'databaseUrl', 'centralRole']) {
-      expect(() => readStationsFile(write({ stations: [{ ...reception, [field]: 'postgres://u:p@db/c' }] }), '/u')).toThrow(`Unrecognized key: "${field}"`);
+      expect(() => readStationsFile(write({ stations: [{ ...reception, [field]: 'postgres://u:p@db/c' }] }), '/u')).toThrow(`stations.0: Unexpected field: ${field}.`);
     }
   });
 
   it('refuses a station code that is not a plain name, since it names a folder', () => {
     for (const code of ['../escape', 'a/b', 'a\\b', '', '.hidden']) {
-      expect(() => readStationsFile(write({ stations: [{ ...reception, code }] }), '/user-data'), code).toThrow(/stations\.0\.code: code must be letters, digits/);
+      expect(() => readStationsFile(write({ stations: [{ ...reception, code }] }), '/user-data'), code).toThrow(/stations\.0\.code: Code must be letters, digits/);
     }
   });
 
   it('refuses unknown fields and a monitor for a station that is not a display', () => {
-    expect(() => readStationsFile(write({ stations: [{ ...reception, password: 'x' }] }), '/u')).toThrow(/Unrecognized key: "password"/);
-    expect(() => readStationsFile(write({ stations: [{ ...reception, displayMonitor: 2 }] }), '/u')).toThrow(/stations\.0\.displayMonitor: only a display station/);
-    expect(() => readStationsFile(write({ stations: [] }), '/u')).toThrow(/stations: list at least one station/);
+    expect(() => readStationsFile(write({ stations: [{ ...reception, password: 'x' }] }), '/u')).toThrow(/Unexpected field: password\./);
+    expect(() => readStationsFile(write({ stations: [{ ...reception, displayMonitor: 2 }] }), '/u')).toThrow(/stations\.0\.displayMonitor: Only a display station/);
+    expect(() => readStationsFile(write({ stations: [] }), '/u')).toThrow(/stations: List at least one station/);
   });
 
   it('comes from --stations when given, else from <userData>/stations.json', () => {

@@ -193,6 +193,6 @@ describe('the whole registration', () => {
     }
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).code).toBe('validation');
-    expect((error as ApiError).message).toBe('nric: S9812381A is not a valid NRIC/FIN: check the digits and the last letter against the card');
+    expect((error as ApiError).message).toBe('S9812381A is not a valid NRIC/FIN: check the digits and the last letter against the card.');
   });
 });

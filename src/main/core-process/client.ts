@@ -1,6 +1,6 @@
+import { describeIssuesWithPaths } from '../../shared/issue-text';
 import {
   ApiError,
-  describeIssues,
   events,
   methods,
   type EventName,
@@ -126,7 +126,7 @@ export class CoreClient {
   private receive(raw: unknown): void {
     const parsed = fromCoreSchema.safeParse(raw);
     if (!parsed.success) {
-      this.log(`Ignored a malformed message from the station core: ${describeIssues(parsed.error)}`);
+      this.log(`Ignored a malformed message from the station core: ${describeIssuesWithPaths(parsed.error)}`);
       return;
     }
     const message = parsed.data;
@@ -157,14 +157,14 @@ export class CoreClient {
     if (!message.ok) return pending.reject(new ApiError(message.error.code, message.error.message));
     const output = methods[pending.method].output.safeParse(message.value);
     if (output.success) pending.resolve(output.data);
-    else pending.reject(new ApiError('internal', `The station core sent an unexpected answer to ${pending.method}: ${describeIssues(output.error)}`));
+    else pending.reject(new ApiError('internal', `The station core sent an unexpected answer to ${pending.method}: ${describeIssuesWithPaths(output.error)}`));
   }
 
   private dispatch(name: string, raw: unknown): void {
     if (!Object.hasOwn(events, name)) return this.log(`Ignored an unknown event from the station core: ${name}`);
     const event = name as EventName;
     const payload = events[event].safeParse(raw);
-    if (!payload.success) return this.log(`Ignored a malformed ${event} event from the station core: ${describeIssues(payload.error)}`);
+    if (!payload.success) return this.log(`Ignored a malformed ${event} event from the station core: ${describeIssuesWithPaths(payload.error)}`);
     for (const listener of this.listeners.get(event) ?? []) listener(payload.data as never);
   }
 }

@@ -1,4 +1,5 @@
-import { ApiError, describeIssues } from '../../shared/contract';
+import { describeIssuesWithPaths } from '../../shared/issue-text';
+import { ApiError } from '../../shared/contract';
 import { portEndpoint, processChannelEndpoint, type Endpoint, type MessagePortLike, type ProcessChannelLike } from './endpoint';
 import { initMessageSchema, type CoreConfig, type FromCore } from './protocol';
 
@@ -88,7 +89,7 @@ function fromChannel(channel: Endpoint): Promise<{ config: CoreConfig; endpoint:
 
 function parseInit(data: unknown): CoreConfig | string {
   const parsed = initMessageSchema.safeParse(data);
-  return parsed.success ? parsed.data.config : `The station core's init message is invalid: ${describeIssues(parsed.error)}`;
+  return parsed.success ? parsed.data.config : `The station core's init message is invalid: ${describeIssuesWithPaths(parsed.error)}`;
 }
 
 function failed(message: string): FromCore {

@@ -1,6 +1,6 @@
+import { describeIssuesWithPaths } from '../../shared/issue-text';
 import {
   ApiError,
-  describeIssues,
   eventNames,
   methods,
   type ApiErrorBody,
@@ -97,7 +97,7 @@ class StationServer implements ServedStation {
   private receive(raw: unknown): void {
     const parsed = toCoreSchema.safeParse(raw);
     if (!parsed.success) {
-      const error = new ApiError('validation', `The station core cannot read this message: ${describeIssues(parsed.error)}`).toBody();
+      const error = new ApiError('validation', `The station core cannot read this message: ${describeIssuesWithPaths(parsed.error)}`).toBody();
       const id = requestIdOf(raw);
       this.send(id === null ? { type: 'rejected', error } : { type: 'result', id, ok: false, error });
       return;

@@ -1,3 +1,4 @@
+import { describeIssuesWithPaths } from '../../shared/issue-text';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import {
@@ -8,7 +9,7 @@ import {
   type AnnouncementLanguage,
   type AnnouncementSettings,
 } from '../../shared/announcement';
-import { ApiError, describeIssues } from '../../shared/contract';
+import { ApiError } from '../../shared/contract';
 import { audioMimeOf, decodeWav } from '../../shared/wav';
 import type { Cache } from '../cache/cache';
 import { CLINIC_SETTINGS_META, SETTINGS_ROLES } from '../clinic/settings';
@@ -44,7 +45,7 @@ export class VoiceService {
       const value = (clinic as Record<string, unknown> | null)?.[LANGUAGES_SETTING];
       const result = announcementSettingsSchema.shape.languages.safeParse(value);
       if (result.success) languages = result.data;
-      else problems.push(`The clinic's announcement languages from the centre could not be read (${describeIssues(result.error)}); the defaults are in use.`);
+      else problems.push(`The clinic's announcement languages from the centre could not be read (${describeIssuesWithPaths(result.error)}); the defaults are in use.`);
     }
     let speechFallback = defaultAnnouncementSettings.speechFallback;
     const raw = this.deps.cache.getMeta(ANNOUNCEMENT_META);
@@ -52,7 +53,7 @@ export class VoiceService {
       const parsed = parseJson(raw);
       const result = announcementSettingsSchema.pick({ speechFallback: true }).safeParse(parsed);
       if (result.success) speechFallback = result.data.speechFallback;
-      else problems.push(`The saved voice settings could not be read (${parsed === undefined ? 'not JSON' : describeIssues(result.error)}); the defaults are in use until they are saved again.`);
+      else problems.push(`The saved voice settings could not be read (${parsed === undefined ? 'not JSON' : describeIssuesWithPaths(result.error)}); the defaults are in use until they are saved again.`);
     }
     return { languages, speechFallback, problems };
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { describeIssues, type StationRole } from '../../shared/contract';
+import type { StationRole } from '../../shared/contract';
+import { describeIssuesWithPaths } from '../../shared/issue-text';
 import { stationsFileSchema } from '../../shared/station-list';
 import type { CoreConfig } from '../core-process/protocol';
 import { readProtectedIdentity, type SecretBox } from '../enrolment/first-run';
@@ -57,7 +58,7 @@ export function readStationsFile(path: string, userData: string, box?: SecretBox
     throw new StationsFileError(`The station list ${path} is not valid JSON: ${(error as Error).message}`);
   }
   const parsed = stationsFileSchema.safeParse(json);
-  if (!parsed.success) throw new StationsFileError(`The station list ${path} is not valid: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new StationsFileError(`The station list ${path} is not valid: ${describeIssuesWithPaths(parsed.error)}`);
   const base = dirname(path);
   const within = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   return parsed.data.stations.map((station) => {

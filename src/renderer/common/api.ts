@@ -1,7 +1,7 @@
+import { describeIssuesWithPaths } from '../../shared/issue-text';
 import {
   ApiError,
   apiErrorSchema,
-  describeIssues,
   events,
   methods,
   type ClinicApi,
@@ -33,7 +33,7 @@ export function createClinicApi(): ClinicApi {
 function parseOutput<M extends MethodName>(method: M, raw: unknown): MethodOutput<M> {
   const result = methods[method].output.safeParse(raw);
   if (!result.success) {
-    throw new ApiError('internal', `The station sent an unexpected answer to ${method}: ${describeIssues(result.error)}`);
+    throw new ApiError('internal', `The station sent an unexpected answer to ${method}: ${describeIssuesWithPaths(result.error)}`);
   }
   return result.data as MethodOutput<M>;
 }
@@ -65,7 +65,7 @@ function parsing(inner: ClinicApi): ClinicApi {
       return inner.on(event, (payload) => {
         const result = events[event].safeParse(payload);
         if (result.success) listener(result.data as EventPayload<typeof event>);
-        else console.error(`Ignored a malformed ${event} event: ${describeIssues(result.error)}`);
+        else console.error(`Ignored a malformed ${event} event: ${describeIssuesWithPaths(result.error)}`);
       });
     },
   };

@@ -16,6 +16,16 @@ const ToastContext = createContext<Toaster | null>(null);
 /** Successes fade; errors stay until the person closes them, so none vanishes unseen. */
 const SUCCESS_MS = 5000;
 
+/**
+ * At most two at once, the newest and the newest error, so a burst of messages never grows a stack over the screen;
+ * an older success is replaced, and an older error by a newer one.
+ */
+function keepNewest(list: Toast[]): Toast[] {
+  const newest = list[list.length - 1];
+  const newestError = [...list].reverse().find((t) => t.kind === 'error');
+  return list.filter((t) => t === newest || t === newestError);
+}
+
 export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const nextId = useRef(1);
@@ -25,7 +35,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const show = useCallback(
     (kind: ToastKind, text: string) => {
       const id = nextId.current++;
-      setToasts((list) => [...list.slice(-3), { id, kind, text }]);
+      setToasts((list) => keepNewest([...list, { id, kind, text }]));
       if (kind !== 'error') window.setTimeout(() => dismiss(id), SUCCESS_MS);
     },
     [dismiss],

@@ -1,4 +1,6 @@
 import { useState } from 'react';
+import { addBoardInputSchema } from '../../../shared/devices-contract';
+import { problemsByField } from '../../../shared/issue-text';
 import { errorMessage } from '../../common/api';
 import { ErrorMessage } from '../../common/components';
 import { useApi, useLoad } from '../../common/hooks';
@@ -9,6 +11,7 @@ export function Boards() {
   const drivers = useLoad(() => api.call('devices.boardDrivers', {}));
   const [form, setForm] = useState({ name: '', driver: 'alpha-sign', transport: 'tcp' as 'tcp' | 'serial', address: '' });
   const [error, setError] = useState<string | null>(null);
+  const [problems, setProblems] = useState<Record<string, string>>({});
 
   async function act(work: () => Promise<unknown>) {
     setError(null);
@@ -47,13 +50,27 @@ export function Boards() {
         className="add-printer"
         onSubmit={(e) => {
           e.preventDefault();
-          void act(() => api.call('devices.addBoard', { ...form, baudRate: 9600 }));
+          const checked = addBoardInputSchema.safeParse({ ...form, baudRate: 9600 });
+          setProblems(checked.success ? {} : problemsByField(checked.error));
+          if (checked.success) void act(() => api.call('devices.addBoard', checked.data));
         }}
       >
         <div className="form-row">
           <label>
             Name
-            <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} placeholder="Waiting room board" />
+            <input
+              value={form.name}
+              onChange={(e) => setForm({ ...form, name: e.target.value })}
+              placeholder="Waiting room board"
+              aria-invalid={problems.name ? true : undefined}
+              aria-describedby={problems.name ? 'board-name-problem' : undefined}
+              data-testid="board-name"
+            />
+            {problems.name && (
+              <span className="field-problem" id="board-name-problem" data-testid="board-name-problem">
+                {problems.name}
+              </span>
+            )}
           </label>
           <label>
             Protocol
@@ -76,11 +93,23 @@ export function Boards() {
           </label>
           <label>
             {form.transport === 'tcp' ? 'Address (host:port)' : 'Serial port'}
-            <input value={form.address} onChange={(e) => setForm({ ...form, address: e.target.value })} placeholder={form.transport === 'tcp' ? '192.168.1.60:3001' : '/dev/ttyUSB1 or COM4'} />
+            <input
+              value={form.address}
+              onChange={(e) => setForm({ ...form, address: e.target.value })}
+              placeholder={form.transport === 'tcp' ? '192.168.1.60:3001' : '/dev/ttyUSB1 or COM4'}
+              aria-invalid={problems.address ? true : undefined}
+              aria-describedby={problems.address ? 'board-address-problem' : undefined}
+              data-testid="board-address"
+            />
+            {problems.address && (
+              <span className="field-problem" id="board-address-problem" data-testid="board-address-problem">
+                {problems.address}
+              </span>
+            )}
           </label>
         </div>
         {error && <ErrorMessage>{error}</ErrorMessage>}
-        <button type="submit" className="btn">
+        <button type="submit" className="btn" data-testid="board-add">
           Add board
         </button>
       </form>

@@ -1,0 +1,84 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Browser, Locator } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser';
+import { fakeBundle, openShotPage, serveDist, showShot, type Shot } from '../support/screenshots';
+
+/*
+ * Issue 11, item 18, in Chromium on the in-memory station: a burst of messages never stacks more than two toasts, and
+ * they stay off the queue, the search and a dialog's buttons; a form's problems are sentences beside their fields.
+ */
+type Box = { x: number; y: number; width: number; height: number };
+const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+async function boxes(locator: Locator): Promise<Box[]> {
+  const found: Box[] = [];
+  for (const element of await locator.all()) {
+    const box = await element.boundingBox();
+    if (box) found.push(box);
+  }
+  return found;
+}
+
+describe('messages that do not get in the way', () => {
+  let server: Server;
+  let url: string;
+  let fake: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await serveDist();
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    fake = await fakeBundle();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  it('four quick corrections leave at most two toasts, none over the queue, the search or the register dialog’s buttons', { timeout: 60_000 }, async () => {
+    const shot: Shot = { name: 'toasts', fake: { role: 'reception', signedIn: true }, viewport: { width: 1366, height: 768 } };
+    const { context, page } = await openShotPage(browser, shot, fake);
+    try {
+      await showShot(page, url, shot);
+      const waiting = page.locator('[data-testid="queue-row"][data-status="waiting"]').first();
+      for (const priority of [2, 0, 2, 0]) {
+        await waiting.getByTestId('ticket-change').click();
+        await page.getByTestId(`priority-${priority}`).click();
+        await page.getByTestId('ticket-actions').waitFor({ state: 'detached' });
+      }
+      const toasts = page.getByTestId('toast');
+      expect(await toasts.count()).toBeGreaterThan(0);
+      expect(await toasts.count()).toBeLessThanOrEqual(2);
+      const toastBoxes = await boxes(toasts);
+      const work = [...(await boxes(page.getByTestId('queue-row'))), ...(await boxes(page.getByTestId('search-input')))];
+      expect(toastBoxes.flatMap((t) => work.filter((w) => overlaps(t, w)))).toEqual([]);
+
+      await page.getByTestId('register-open').click();
+      const buttons = await boxes(page.locator('.dialog button'));
+      expect(buttons.length).toBeGreaterThan(0);
+      expect(toastBoxes.flatMap((t) => buttons.filter((b) => overlaps(t, b)))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a board form left empty says what to fill in, beside each field, in sentences', { timeout: 60_000 }, async () => {
+    const shot: Shot = { name: 'board-form', fake: { role: 'reception', signedIn: true }, viewport: { width: 1366, height: 768 } };
+    const { context, page } = await openShotPage(browser, shot, fake);
+    try {
+      await showShot(page, url, shot);
+      await page.getByTestId('devices-open').click();
+      await page.getByTestId('board-add').click();
+      expect(await page.getByTestId('board-name-problem').innerText()).toBe('Give the board a name.');
+      expect(await page.getByTestId('board-address-problem').innerText()).toBe('Enter the serial port or host:port.');
+      expect(await page.getByTestId('board-name').getAttribute('aria-invalid')).toBe('true');
+      expect(await page.locator('.devices').innerText()).not.toMatch(/\b(name|address): /);
+    } finally {
+      await context.close();
+    }
+  });
+});
