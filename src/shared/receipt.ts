@@ -34,8 +34,11 @@ export function printedTime(iso: string): string {
   return timeFormat.format(date).replace(',', '');
 }
 
+/*
+ * No QR code: it held the ticket's internal id, which means nothing to a patient; it returns when it can open the
+ * patient's live place in the queue (the appointments issue's public page).
+ */
 export const ticketDocumentSchema = z.object({
-  ticketId: z.uuid(),
   ticketNumber: z.string().regex(/^[A-Z]\d{3}$/, 'A ticket number is a letter and three digits'),
   clinicName: z.string().min(1),
   issuedAt: z.iso.datetime({ offset: true }),
@@ -62,8 +65,6 @@ export function ticketMarkup(input: TicketDocument): string {
     `People ahead | ${t.peopleAhead}`,
     `Estimated wait | ${wait}`,
     '{width:auto}',
-    '',
-    `{code:${t.ticketId}; option:qrcode,6,m}`,
     '',
     'Please watch the screen for your number.',
   ].join('\n');

@@ -16,7 +16,6 @@ const ROUNDS = Number(process.env.BENCH_DEVICE_ROUNDS ?? 200);
 
 function ticket(i: number) {
   return ticketMarkup({
-    ticketId: '0f8fad5b-d9cb-469f-a165-70867728950e',
     ticketNumber: `A${String(i % 1000).padStart(3, '0')}`,
     clinicName: 'Gabriel Family Clinic (Bedok)',
     issuedAt: '2025-03-03T01:14:00Z',

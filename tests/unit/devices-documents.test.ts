@@ -73,7 +73,6 @@ function printedText(bytes: Uint8Array): string {
 /** Rules print as glyphs and previews draw them as dashes; only the words must agree. */
 const words = (text: string) => text.replace(/-{3,}/g, ' ').split(/\s+/).filter(Boolean);
 const ticket = {
-  ticketId: '0f8fad5b-d9cb-469f-a165-70867728950e',
   ticketNumber: 'A012',
   clinicName: 'Gabriel Family Clinic (Bedok)',
   issuedAt: '2025-03-03T01:14:00Z',
@@ -123,13 +122,13 @@ describe('printed documents', () => {
     });
   }
 
-  it('a ticket shows the number, the clinic, the time in Singapore, people ahead, the wait and a QR code of the ticket id', () => {
+  it('a ticket shows the number, the clinic, the time in Singapore, people ahead and the wait, and no code a patient cannot use', () => {
     const bytes = renderBytes(ticketMarkup(ticket), wide);
     const text = printedText(bytes);
     expect(words(text).join(' ')).toMatch(/Gabriel Family Clinic \(Bedok\) Queue number A012 Issued 03 Mar 2025 09:14 People ahead 3 Estimated wait about 10 min/);
-    // The QR code is printed as a raster image (GS v 0), readable by any ESC/POS printer.
-    expect(Buffer.from(bytes).includes(Buffer.from([0x1d, 0x76, 0x30]))).toBe(true);
-    expect(renderPreview(ticketMarkup(ticket), wide).svg).toMatch(/<path d="M0,0l\d,0/);
+    // No raster image (GS v 0), which is how the QR code of the internal ticket id used to print.
+    expect(Buffer.from(bytes).includes(Buffer.from([0x1d, 0x76, 0x30]))).toBe(false);
+    expect(renderPreview(ticketMarkup(ticket), wide).svg).not.toMatch(/<path d="M0,0l\d,0/);
   });
 
   it('a receipt masks the NRIC, prints the Chinese name in GB18030 and shows GST 9% inside the total (DESIGN §6)', () => {

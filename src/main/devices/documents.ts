@@ -29,7 +29,6 @@ export function ticketDocument(source: DocumentSource, ticketId: string): { titl
   const peopleAhead = waiting.filter((other) => compareForCall(asCandidate(other), asCandidate(ticket), now) < 0).length;
   const rooms = source.cache.all(source.cache.q.selectFrom('rooms').select('id').where('clinic_id', '=', clinic.id).where('is_active', '=', 1)).length;
   const markup = ticketMarkup({
-    ticketId: ticket.id,
     ticketNumber: ticket.ticket_number,
     clinicName: clinic.name,
     issuedAt: ticket.issued_at,
