@@ -221,6 +221,18 @@ const methodsDefinition = {
   'queue.returnToQueue': { input: ticketRef, output: ticketSchema },
   'queue.reinstate': { input: ticketRef, output: ticketSchema },
   'clinic.doctors': { input: z.object({}), output: z.array(doctorSchema) },
+  /** How many minutes before an appointment its patient may check in; the clinic manager may change it. */
+  'queue.checkInWindow': { input: z.object({}), output: z.object({ minutes: z.number().int(), canEdit: z.boolean() }) },
+  'queue.setCheckInWindow': {
+    input: z.object({
+      minutes: z
+        .number({ error: 'Give the number of minutes' })
+        .int('Use whole minutes')
+        .min(0, 'Check-in cannot open after the appointment starts')
+        .max(720, 'Check-in can open at most 720 minutes (12 hours) before'),
+    }),
+    output: z.object({ minutes: z.number().int(), canEdit: z.boolean() }),
+  },
   'appointments.today': { input: z.object({}), output: z.array(appointmentSchema) },
   'display.board': { input: z.object({}), output: displayBoardSchema },
   'sync.status': { input: z.object({}), output: syncStatusSchema },

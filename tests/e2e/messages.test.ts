@@ -81,4 +81,38 @@ describe('messages that do not get in the way', () => {
       await context.close();
     }
   });
+
+  it('the manager is told in words when the check-in window is not a number; a nurse marks a patient urgent in one press', { timeout: 60_000 }, async () => {
+    const asAdmin: Shot = { name: 'admin', fake: { role: 'reception', signedInAs: 'admin' }, viewport: { width: 1366, height: 768 } };
+    const admin = await openShotPage(browser, asAdmin, fake);
+    try {
+      await showShot(admin.page, url, asAdmin);
+      await admin.page.getByTestId('check-in-window-edit').click();
+      await admin.page.getByTestId('check-in-window-minutes').fill('90a');
+      await admin.page.getByTestId('check-in-window-save').click();
+      expect(await admin.page.getByTestId('check-in-window-problem').innerText()).toBe('Enter a whole number of minutes, from 0 to 720.');
+      await admin.page.getByTestId('check-in-window-minutes').fill('90');
+      await admin.page.getByTestId('check-in-window-save').click();
+      await expect.poll(() => admin.page.getByTestId('check-in-window').innerText()).toContain('Check-in opens 90 min before');
+    } finally {
+      await admin.context.close();
+    }
+
+    const asNurse: Shot = { name: 'nurse', fake: { role: 'reception', signedInAs: 'nurse' }, viewport: { width: 1366, height: 768 } };
+    const nurse = await openShotPage(browser, asNurse, fake);
+    try {
+      await showShot(nurse.page, url, asNurse);
+      const waiting = nurse.page.locator('[data-testid="queue-row"][data-status="waiting"]');
+      const order = () => waiting.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-ticket-number')));
+      const before = await order();
+      const number = before[before.length - 1]!;
+      const urgentAlready = await waiting.evaluateAll((rows) => rows.filter((r) => r.textContent?.includes('Not urgent')).length);
+      await waiting.last().getByTestId('triage-urgent').click();
+      // Behind the patients already urgent, ahead of everyone else.
+      await expect.poll(async () => (await order()).indexOf(number)).toBe(urgentAlready);
+      expect(await nurse.page.locator(`[data-testid="queue-row"][data-ticket-number="${number}"]`).innerText()).toContain('Not urgent');
+    } finally {
+      await nurse.context.close();
+    }
+  });
 });

@@ -151,7 +151,7 @@ describe('queue corrections at the desk and in the consult rooms', () => {
     const two = await desk.handle('queue.issueTicket', { patientId: b! });
 
     const noReason = await refusal(desk.handle('queue.cancel', { ticketId: one.id, reason: '   ' }));
-    expect([noReason?.code, noReason?.message]).toEqual(['validation', 'reason: Say why the ticket is cancelled']);
+    expect([noReason?.code, noReason?.message]).toEqual(['validation', 'Say why the ticket is cancelled.']);
     expect((await desk.handle('queue.setPriority', { ticketId: two.id, priority: 2 })).priority).toBe(2);
     const [doctor] = (await desk.handle('clinic.doctors', {})).filter((d) => d.fullName === 'Dr Siti Hajar binte Osman');
     expect(doctor).toBeDefined();
@@ -183,5 +183,23 @@ describe('queue corrections at the desk and in the consult rooms', () => {
     expect(attention).toEqual([]);
     const line: Ticket[] = await desk.handle('queue.today', {});
     expect(line.filter((t) => t.status === 'waiting').map((t) => t.ticketNumber)).toEqual([two.ticketNumber, one.ticketNumber]);
+  });
+
+  it('the clinic manager sets when check-in opens; reception may read it but not change it', async () => {
+    expect(await desk.handle('queue.checkInWindow', {})).toEqual({ minutes: 60, canEdit: false });
+    const notManager = await refusal(desk.handle('queue.setCheckInWindow', { minutes: 90 }));
+    expect(notManager?.code).toBe('forbidden');
+    await desk.handle('session.signOut', {});
+    await desk.handle('session.signIn', { username: 'admin', password: 'demo1234' });
+    const tooEarly = await refusal(desk.handle('queue.setCheckInWindow', { minutes: 721 }));
+    expect([tooEarly?.code, tooEarly?.message]).toEqual(['validation', 'Check-in can open at most 720 minutes (12 hours) before.']);
+    expect(await desk.handle('queue.setCheckInWindow', { minutes: 90 })).toEqual({ minutes: 90, canEdit: true });
+    await settled(desk);
+    const { rows } = await admin.query(
+      `SELECT s.value FROM clinic.system_settings s JOIN clinic.clinics c ON c.id = s.clinic_id WHERE c.code = 'GFC-BDK' AND s.key = 'queue.check_in_opens_minutes'`,
+    );
+    expect(rows).toEqual([{ value: 90 }]);
+    await desk.handle('session.signOut', {});
+    await desk.handle('session.signIn', { username: 'reception', password: 'demo1234' });
   });
 });

@@ -144,6 +144,14 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
       doctor: { id: doctor.id, fullName: doctor.fullName, mcrNumber: doctor.mcrNumber },
       expiresAt: new Date(nowMs() + 8 * 3600_000).toISOString(),
     },
+    nurse: {
+      userId: newMiscId(),
+      username: 'nurse',
+      fullName: 'Nur Aisyah binte Rahman',
+      role: 'nurse',
+      doctor: null,
+      expiresAt: new Date(nowMs() + 8 * 3600_000).toISOString(),
+    },
     admin: {
       userId: newMiscId(),
       username: 'admin',
@@ -196,6 +204,7 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
   const calls: { call: DisplayCall; ticketId: string; roomId: string | null }[] = [];
   const appointments: Appointment[] = [];
   let deskSeq = 0;
+  let checkInMinutes = 60;
   let sync: SyncStatus = syncStatusSchema.parse({ online: true, pending: 0, lastSyncedAt: minutesAgo(0.2), lastError: null, ...options.sync });
 
   function addTicket(p: Patient, at: string, extra: Partial<FakeTicket> = {}): FakeTicket {
@@ -440,6 +449,12 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
       correct(ticketId, ['waiting'], { doctorId, doctorName: doctors.find((d) => d.id === doctorId)?.fullName ?? null }),
     'queue.returnToQueue': ({ ticketId }) => correct(ticketId, ['called'], { status: 'waiting', doctorId: null, doctorName: null, roomId: null, roomName: null, calledAt: null }),
     'queue.reinstate': ({ ticketId }) => correct(ticketId, ['no_show', 'cancelled'], { status: 'waiting', queuedAt: nowIso(), skipped: true, cancelReason: null }),
+    'queue.checkInWindow': () => ({ minutes: checkInMinutes, canEdit: ['clinic_admin', 'chain_admin'].includes(requireSession().role) }),
+    'queue.setCheckInWindow': ({ minutes }) => {
+      if (!['clinic_admin', 'chain_admin'].includes(requireSession().role)) throw new ApiError('forbidden', 'Only the clinic manager can change when check-in opens.');
+      checkInMinutes = minutes;
+      return { minutes, canEdit: true };
+    },
     'clinic.doctors': () => (requireSession(), doctors.map((d) => ({ id: d.id, fullName: d.fullName, mcrNumber: d.mcrNumber }))),
     'appointments.today': () => (requireSession(), appointments.map((a) => ({ ...a }))),
     'display.board': () => {

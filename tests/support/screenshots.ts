@@ -314,6 +314,19 @@ export const shots: Shot[] = [
     },
   })),
   { name: 'reception-admin-1366', fake: { role: 'reception', signedInAs: 'admin' }, viewport: SMALL },
+  {
+    name: 'reception-admin-check-in-window-1366',
+    fake: { role: 'reception', signedInAs: 'admin' },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('check-in-window-edit').click();
+      await page.getByTestId('check-in-window-minutes').fill('90a');
+      await page.getByTestId('check-in-window-save').click();
+      await page.getByTestId('check-in-window-problem').waitFor();
+    },
+  },
+  { name: 'reception-nurse-1366', fake: { role: 'reception', signedInAs: 'nurse' }, viewport: SMALL },
+  { name: 'reception-nurse-1920', fake: { role: 'reception', signedInAs: 'nurse' }, viewport: LARGE },
   { name: 'reception-admin-1920', fake: { role: 'reception', signedInAs: 'admin' }, viewport: LARGE },
   ...[
     { name: 'stations-admin-1920', viewport: LARGE },

@@ -16,7 +16,9 @@ type QueueMethod =
   | 'queue.assign'
   | 'queue.returnToQueue'
   | 'queue.reinstate'
-  | 'clinic.doctors';
+  | 'clinic.doctors'
+  | 'queue.checkInWindow'
+  | 'queue.setCheckInWindow';
 
 /** `onIssued` prints the new ticket at the desk; it answers with the ticket it was given. */
 export function queueHandlers(queue: QueueService, onIssued: (ticket: Ticket) => Ticket): Handlers<QueueMethod> {
@@ -35,5 +37,7 @@ export function queueHandlers(queue: QueueService, onIssued: (ticket: Ticket) =>
     'queue.returnToQueue': (input) => queue.returnToQueue(input.ticketId),
     'queue.reinstate': (input) => queue.reinstate(input.ticketId),
     'clinic.doctors': () => queue.doctors(),
+    'queue.checkInWindow': () => queue.checkInWindow(),
+    'queue.setCheckInWindow': (input) => queue.setCheckInWindow(input.minutes),
   };
 }

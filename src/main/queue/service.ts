@@ -5,7 +5,7 @@ import { orderForReception, orderQueue, pickNext, priorityFor, type QueuePriorit
 import { formatTicketNumber } from '../../shared/ticket-number';
 import type { AppliedSummary, Cache, Undo } from '../cache/cache';
 import type { ClinicService } from '../clinic/service';
-import { CLINIC_SETTINGS_META, checkInOpensAt, checkInOpensMinutes } from '../clinic/settings';
+import { CHECK_IN_OPENS_SETTING, CLINIC_SETTINGS_META, SETTINGS_ROLES, checkInOpensAt, checkInOpensMinutes } from '../clinic/settings';
 import type { StationSchema } from '../schema';
 import { asCandidate } from './candidate';
 import { RECEPTION_ROLES, STAFF_ROLES, type SessionService } from '../session/sessions';
@@ -89,6 +89,30 @@ export class QueueService {
   private doctorName(doctorId: string | null): string | null {
     if (!doctorId) return null;
     return this.cache.get(this.cache.q.selectFrom('doctors').select('full_name').where('id', '=', doctorId))?.full_name ?? null;
+  }
+
+  checkInWindow(): { minutes: number; canEdit: boolean } {
+    const session = this.deps.sessions.require(STAFF_ROLES);
+    return { minutes: checkInOpensMinutes(this.cache.getMeta(CLINIC_SETTINGS_META)), canEdit: SETTINGS_ROLES.includes(session.session.role) };
+  }
+
+  /** The clinic manager's choice, shown here at once and decided by the centre's set_setting. */
+  async setCheckInWindow(minutes: number): Promise<{ minutes: number; canEdit: boolean }> {
+    const session = this.deps.sessions.require(SETTINGS_ROLES);
+    const before = this.cache.getMeta(CLINIC_SETTINGS_META);
+    let settings: Record<string, unknown> = {};
+    try {
+      settings = before ? (JSON.parse(before) as Record<string, unknown>) : {};
+    } catch {
+      settings = {};
+    }
+    const { requestKey } = this.cache.enqueue(
+      () => this.cache.setMeta(CLINIC_SETTINGS_META, JSON.stringify({ ...settings, [CHECK_IN_OPENS_SETTING]: minutes })),
+      () => ({ procedure: 'set_setting', args: { key: CHECK_IN_OPENS_SETTING, value: minutes }, sessionToken: session.token, undo: [] }),
+    );
+    this.changed();
+    await this.deps.sync.pushAndSurfaceRejection(requestKey);
+    return this.checkInWindow();
   }
 
   /** The clinic's doctors, for assigning a ticket. */

@@ -4,6 +4,7 @@ import { errorMessage } from '../../common/api';
 import { ErrorMessage } from '../../common/components';
 import { formatTime } from '../../common/format';
 import { useApi, useNow } from '../../common/hooks';
+import { CheckInWindow } from './CheckInWindow';
 
 export function Appointments({
   appointments,
@@ -23,6 +24,7 @@ export function Appointments({
         <h2>Today’s appointments</h2>
         {appointments && <span className="muted">{appointments.length} booked</span>}
       </div>
+      <CheckInWindow />
       <ErrorMessage testId="appointments-error">{error && `Could not load appointments: ${error}`}</ErrorMessage>
       {appointments && appointments.length === 0 && <p className="empty">No appointments today.</p>}
       <ul className="appointment-list">

@@ -27,6 +27,7 @@ export function QueueRow({
   now,
   actions,
   panel,
+  metaAction,
 }: {
   ticket: Ticket;
   position?: number;
@@ -37,6 +38,8 @@ export function QueueRow({
   actions?: ReactNode;
   /** Shown on a line of its own under the row, e.g. the open corrections. */
   panel?: ReactNode;
+  /** A small control among the ticket's badges (the nurse's triage). */
+  metaAction?: ReactNode;
 }) {
   const finished = ticket.status === 'completed' || ticket.status === 'no_show' || ticket.status === 'cancelled';
   return (
@@ -65,6 +68,7 @@ export function QueueRow({
           {ticket.doctorName && ticket.status === 'waiting' && <span className="badge badge-quiet">For {ticket.doctorName}</span>}
           {ticket.cancelReason && ticket.status === 'cancelled' && <span className="queue-reason">{ticket.cancelReason}</span>}
           {ticket.pending && <PendingMarker what="ticket" />}
+          {metaAction}
         </span>
       </span>
       <span className="queue-room">

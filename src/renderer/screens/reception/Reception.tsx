@@ -67,7 +67,7 @@ export function Reception({ station, session, onSignedOut }: { station: StationI
     <div className="app">
       <Header station={station} session={session} onSignedOut={onSignedOut} />
       <main className="reception">
-        <h1 className="visually-hidden">Reception desk</h1>
+        <h1 className="visually-hidden">{session.role === 'nurse' ? 'Nurse station' : 'Reception desk'}</h1>
         <section className="column column-left" aria-label="Patients">
           <div className="card card-desk">
             <PatientSearch
@@ -147,6 +147,7 @@ export function Reception({ station, session, onSignedOut }: { station: StationI
                       </button>
                     )
                   }
+                  metaAction={session.role === 'nurse' && ticket.status === 'waiting' && <TriageButton ticket={ticket} />}
                   panel={open && <TicketActions ticket={ticket} doctors={doctors.data ?? []} onClose={() => setChanging(null)} />}
                 />
               );
@@ -174,6 +175,38 @@ export function Reception({ station, session, onSignedOut }: { station: StationI
         />
       )}
     </div>
+  );
+}
+
+/** The nurse's triage in one press: urgent goes first, and back to the automatic band when it is not. */
+function TriageButton({ ticket }: { ticket: Ticket }) {
+  const api = useApi();
+  const toast = useToast();
+  const urgent = ticket.priority === 2;
+  const [busy, setBusy] = useState(false);
+  async function toggle() {
+    setBusy(true);
+    try {
+      const age = ticket.patientAge;
+      const changed = await api.call('queue.setPriority', { ticketId: ticket.id, priority: urgent ? (age >= ELDERLY_AGE ? 1 : 0) : 2 });
+      toast.show('success', changed.priority === 2 ? `${ticket.ticketNumber} is urgent: called first.` : `${ticket.ticketNumber} is no longer urgent.`);
+    } catch (e) {
+      toast.show('error', errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <button
+      type="button"
+      className={`btn btn-small btn-triage ${urgent ? 'btn-quiet' : 'btn-danger'}`}
+      onClick={() => void toggle()}
+      disabled={busy}
+      aria-label={urgent ? `${ticket.ticketNumber} is not urgent` : `Mark ${ticket.ticketNumber} urgent`}
+      data-testid="triage-urgent"
+    >
+      {urgent ? 'Not urgent' : 'Mark urgent'}
+    </button>
   );
 }
 
