@@ -7,11 +7,14 @@ import { useApi } from '../../common/hooks';
 
 /** Long enough to skip the keystrokes of a fast typist, short enough to feel instant. */
 const DEBOUNCE_MS = 120;
-const LIMIT = 20;
+/** One page: what fits the list without scrolling far; more come on request. */
+const PAGE = 20;
 
 interface Results {
   query: string;
   patients: Patient[];
+  /** How many match in all, of which `patients` are the pages fetched so far. */
+  total: number;
   error: string | null;
 }
 
@@ -34,8 +37,9 @@ export function PatientSearch({
   action?: ReactNode;
 }) {
   const api = useApi();
-  const [results, setResults] = useState<Results>({ query: '', patients: [], error: null });
+  const [results, setResults] = useState<Results>({ query: '', patients: [], total: 0, error: null });
   const [active, setActive] = useState(0);
+  const [loadingMore, setLoadingMore] = useState(false);
   const latest = useRef(0);
   const trimmed = query.trim();
 
@@ -43,10 +47,10 @@ export function PatientSearch({
     if (!trimmed) return;
     const mine = ++latest.current;
     const timer = window.setTimeout(() => {
-      api.call('patients.search', { query: trimmed, limit: LIMIT }).then(
-        (patients) => {
+      api.call('patients.search', { query: trimmed, limit: PAGE }).then(
+        ({ patients, total }) => {
           if (mine !== latest.current) return;
-          setResults({ query: trimmed, patients, error: null });
+          setResults({ query: trimmed, patients, total, error: null });
           setActive(0);
         },
         (e: unknown) => {
@@ -59,6 +63,25 @@ export function PatientSearch({
 
   const shown = trimmed ? results.patients : [];
   const settled = results.query === trimmed;
+  const more = settled && !results.error ? results.total - shown.length : 0;
+
+  function showMore() {
+    const mine = latest.current;
+    setLoadingMore(true);
+    api.call('patients.search', { query: results.query, limit: PAGE, offset: shown.length }).then(
+      ({ patients, total }) => {
+        if (mine !== latest.current) return;
+        // A patient registered meanwhile can shift the pages by one: never list anyone twice.
+        setResults((r) => {
+          const seen = new Set(r.patients.map((p) => p.id));
+          return { ...r, patients: [...r.patients, ...patients.filter((p) => !seen.has(p.id))], total };
+        });
+      },
+      (e: unknown) => {
+        if (mine === latest.current) setResults((r) => ({ ...r, error: errorMessage(e) }));
+      },
+    ).finally(() => setLoadingMore(false));
+  }
 
   function onKeyDown(event: KeyboardEvent<HTMLInputElement>) {
     if (event.key === 'ArrowDown') {
@@ -135,6 +158,16 @@ export function PatientSearch({
               </button>
             );
           })}
+        </div>
+      )}
+      {trimmed && more > 0 && (
+        <div className="search-more" data-testid="search-more">
+          <span>
+            Showing {shown.length} of {results.total}
+          </span>
+          <button type="button" className="btn btn-secondary" onClick={showMore} disabled={loadingMore} data-testid="search-show-more">
+            {loadingMore ? 'Loading…' : `Show ${Math.min(PAGE, more)} more`}
+          </button>
         </div>
       )}
     </div>
