@@ -1,8 +1,10 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 import type { Patient } from '../../../shared/contract';
+import { genderLabel } from '../../../shared/patient';
+import { formatPhone } from '../../../shared/phone';
 import { errorMessage } from '../../common/api';
 import { PendingMarker } from '../../common/components';
-import { ageAt, ELDERLY_AGE, genderLabel } from '../../common/format';
+import { ageAt, ageText, ELDERLY_AGE } from '../../common/format';
 import { useApi } from '../../common/hooks';
 
 /** Long enough to skip the keystrokes of a fast typist, short enough to feel instant. */
@@ -41,6 +43,7 @@ export function PatientSearch({
   const [active, setActive] = useState(0);
   const [loadingMore, setLoadingMore] = useState(false);
   const latest = useRef(0);
+  const list = useRef<HTMLDivElement>(null);
   const trimmed = query.trim();
 
   useEffect(() => {
@@ -67,20 +70,27 @@ export function PatientSearch({
 
   function showMore() {
     const mine = latest.current;
+    const firstNew = shown.length;
     setLoadingMore(true);
-    api.call('patients.search', { query: results.query, limit: PAGE, offset: shown.length }).then(
-      ({ patients, total }) => {
-        if (mine !== latest.current) return;
-        // A patient registered meanwhile can shift the pages by one: never list anyone twice.
-        setResults((r) => {
-          const seen = new Set(r.patients.map((p) => p.id));
-          return { ...r, patients: [...r.patients, ...patients.filter((p) => !seen.has(p.id))], total };
-        });
-      },
-      (e: unknown) => {
-        if (mine === latest.current) setResults((r) => ({ ...r, error: errorMessage(e) }));
-      },
-    ).finally(() => setLoadingMore(false));
+    api
+      .call('patients.search', { query: results.query, limit: PAGE, offset: firstNew })
+      .then(
+        ({ patients, total }) => {
+          if (mine !== latest.current) return;
+          // A patient registered meanwhile can shift the pages by one: never list anyone twice.
+          setResults((r) => {
+            const seen = new Set(r.patients.map((p) => p.id));
+            return { ...r, patients: [...r.patients, ...patients.filter((p) => !seen.has(p.id))], total };
+          });
+          // The arrow keys and the eye carry on from the first patient just added, not from the top.
+          setActive(firstNew);
+          requestAnimationFrame(() => list.current?.querySelectorAll('[role="option"]')[firstNew]?.scrollIntoView({ block: 'nearest' }));
+        },
+        (e: unknown) => {
+          if (mine === latest.current) setResults((r) => ({ ...r, error: errorMessage(e) }));
+        },
+      )
+      .finally(() => setLoadingMore(false));
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLInputElement>) {
@@ -121,7 +131,7 @@ export function PatientSearch({
         data-testid="search-input"
       />
       {trimmed && (
-        <div className="search-results" id="search-results" role="listbox" aria-label="Patients found">
+        <div className="search-results" id="search-results" role="listbox" aria-label="Patients found" ref={list}>
           {results.error && settled && (
             <div className="error-message" role="alert" data-testid="search-error">
               {results.error}
@@ -150,10 +160,10 @@ export function PatientSearch({
                 </span>
                 <span className="result-nric">{patient.nricMasked}</span>
                 <span className="result-age">
-                  {age ?? '?'} {genderLabel(patient.gender)}
+                  {ageText(patient.dateOfBirth, today) ?? '?'} · {genderLabel(patient.gender)}
                   {age !== null && age >= ELDERLY_AGE && <span className="badge badge-elderly">80+</span>}
                 </span>
-                <span className="result-phone">{patient.phone ?? '—'}</span>
+                <span className="result-phone">{patient.phone ? formatPhone(patient.phone) : '—'}</span>
                 {patient.pending && <PendingMarker what="registration" />}
               </button>
             );
