@@ -101,7 +101,8 @@ export function PatientSearch({
       event.preventDefault();
       setActive((i) => Math.max(i - 1, 0));
     } else if (event.key === 'Enter') {
-      const patient = shown[active];
+      // The list still shows the last query's answer until this one's arrives: Enter must not pick from it.
+      const patient = settled ? shown[active] : undefined;
       if (patient) onSelect(patient);
     } else if (event.key === 'Escape') {
       onQueryChange('');
@@ -131,7 +132,7 @@ export function PatientSearch({
         data-testid="search-input"
       />
       {trimmed && (
-        <div className="search-results" id="search-results" role="listbox" aria-label="Patients found" ref={list}>
+        <div className="search-results" id="search-results" role="listbox" aria-label="Patients found" aria-busy={!settled} data-settled={settled} ref={list}>
           {results.error && settled && (
             <div className="error-message" role="alert" data-testid="search-error">
               {results.error}
