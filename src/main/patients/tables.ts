@@ -9,7 +9,7 @@ const ftsInsert = 'INSERT INTO patients_search (rowid, search_terms) VALUES (new
 const ftsDelete = "INSERT INTO patients_search (patients_search, rowid, search_terms) VALUES ('delete', old.rowid, old.search_terms);";
 
 /** The terms a row is found by (src/shared/patient-search.ts), space-separated for the FTS5 tokenizer. */
-export function searchTermsOf(row: { full_name: unknown; native_name: unknown; nric_masked: unknown; phone: unknown }): string {
+export function searchTermsOf(row: Partial<Record<'full_name' | 'native_name' | 'nric_masked' | 'phone', unknown>>): string {
   const text = (value: unknown) => (typeof value === 'string' ? value : null);
   return patientSearchTerms({
     fullName: text(row.full_name) ?? '',
@@ -67,7 +67,7 @@ export const patients = defineTable({
   sync: {
     resultKey: 'patient',
     derive: (values) => {
-      values.search_terms = searchTermsOf(values as Parameters<typeof searchTermsOf>[0]);
+      values.search_terms = searchTermsOf(values);
     },
     rebuildIndexes: "INSERT INTO patients_search (patients_search) VALUES ('rebuild')",
   },
