@@ -187,9 +187,15 @@ const methodsDefinition = {
   },
   'session.current': { input: z.object({}), output: sessionSchema.nullable() },
   'session.signOut': { input: z.object({}), output: z.object({ ok: z.literal(true) }) },
+  /** One page of the patients matching `query`, and how many match in all, so a screen can offer the rest. */
   'patients.search': {
-    input: z.object({ query: z.string().max(100), limit: z.number().int().min(1).max(50).default(20) }),
-    output: z.array(patientSchema),
+    input: z.object({
+      query: z.string().max(100),
+      limit: z.number().int().min(1).max(50).default(20),
+      /** How many matches earlier pages showed. */
+      offset: z.number().int().min(0).default(0),
+    }),
+    output: z.object({ patients: z.array(patientSchema), total: z.number().int().nonnegative() }),
   },
   'patients.register': { input: patientRegistrationSchema(), output: patientSchema },
   'queue.issueTicket': {

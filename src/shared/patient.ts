@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ageOn, clinicDay, isCalendarDate } from './clinic-day';
 import { describeNricProblem, normalizeNric } from './nric';
 import { personNameProblem, tidyName } from './person-name';
+import { parsePhone } from './phone';
+import { parseDayMonthYear, type DateParse } from './sg-date';
 
 /**
  * The rules of a patient registration, written once: the registration form validates with this
@@ -12,10 +14,16 @@ import { personNameProblem, tidyName } from './person-name';
 /** Older than any living person: a date of birth before this is a typing slip, not a patient. */
 const OLDEST_AGE = 130;
 
-const PHONE = /^\+?[0-9 ]{8,15}$/;
-
 const GENDERS = ['male', 'female', 'other'] as const;
 export const genderSchema = z.enum(GENDERS);
+export type Gender = z.infer<typeof genderSchema>;
+
+const GENDER_LABELS: Record<Gender, string> = { male: 'Male', female: 'Female', other: 'Other' };
+
+/** The word a person reads, the same on every screen; the stored code is for machines. */
+export function genderLabel(gender: Gender): string {
+  return GENDER_LABELS[gender];
+}
 
 /** One message per field, the first rule it breaks, so the form never stacks sentences under a box. */
 function rule<T>(problem: (value: T) => string | null) {
@@ -36,6 +44,26 @@ function dateOfBirthProblem(dateOfBirth: string, today: string): string | null {
   if (dateOfBirth > today) return 'Date of birth cannot be in the future.';
   if (ageOn(dateOfBirth, today) > OLDEST_AGE) return `Date of birth is more than ${OLDEST_AGE} years ago: please check the year.`;
   return null;
+}
+
+/** The date of birth as the form takes it, dd/mm/yyyy, then the rules of the stored (ISO) date. */
+function typedDateOfBirth(typed: string, today: string): DateParse {
+  if (typed.trim() === '') return { ok: false, problem: 'Date of birth is required.' };
+  const parsed = parseDayMonthYear(typed, 'Date of birth');
+  const problem = parsed.ok ? dateOfBirthProblem(parsed.iso, today) : parsed.problem;
+  return problem ? { ok: false, problem } : parsed;
+}
+
+function phoneProblem(phone: string): string | null {
+  if (phone === '') return null;
+  const parsed = parsePhone(phone);
+  return parsed.ok ? null : parsed.problem;
+}
+
+/** One stored form, E.164, whatever the desk typed; what cannot be read is left for phoneProblem to name. */
+function toE164(phone: string): string {
+  const parsed = parsePhone(phone);
+  return parsed.ok ? parsed.e164 : phone;
 }
 
 /** Spaces and lower case are how people type and scanners print an NRIC; the stored form has neither. */
@@ -66,12 +94,7 @@ function personFields(today: () => string) {
       .transform(blankIsNone),
     dateOfBirth: z.string().check(rule((dob: string) => dateOfBirthProblem(dob, today()))),
     gender: z.enum(GENDERS, { error: 'Choose a gender.' }),
-    phone: z
-      .string()
-      .trim()
-      .refine((phone) => phone === '' || PHONE.test(phone), 'Phone must be 8 to 15 digits, e.g. 9123 4567 or +65 9123 4567.')
-      .optional()
-      .transform(blankIsNone),
+    phone: z.string().trim().check(rule(phoneProblem)).overwrite(toE164).optional().transform(blankIsNone),
   };
 }
 
@@ -81,6 +104,22 @@ function personFields(today: () => string) {
  */
 export function patientRegistrationSchema(today: () => string = () => clinicDay(new Date())) {
   return z.object({ nric: nricSchema, ...personFields(today) });
+}
+
+/**
+ * The registration form: the same rules, with the date of birth typed dd/mm/yyyy in a text box rather than a date
+ * picker, whose format follows the PC's locale (mm/dd/yyyy on an en-US Windows). Its output is what the contract
+ * takes, an ISO date.
+ */
+export function patientRegistrationFormSchema(today: () => string = () => clinicDay(new Date())) {
+  return patientRegistrationSchema(today).extend({
+    dateOfBirth: z.string().transform((typed, context) => {
+      const parsed = typedDateOfBirth(typed, today());
+      if (parsed.ok) return parsed.iso;
+      context.issues.push({ code: 'custom', message: parsed.problem, input: typed });
+      return z.NEVER;
+    }),
+  });
 }
 
 type PatientRegistrationSchema = ReturnType<typeof patientRegistrationSchema>;

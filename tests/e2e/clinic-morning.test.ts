@@ -75,7 +75,7 @@ describe('a clinic morning in the browser', () => {
     await reception.getByTestId('register-open').click();
     await reception.getByTestId('register-nric').fill('S1234567D');
     await reception.getByTestId('register-name').fill('Ong Bee Lian');
-    await reception.getByTestId('register-dob').fill('1958-04-02');
+    await reception.getByTestId('register-dob').fill('02/04/1958');
     await reception.getByTestId('register-gender').selectOption('female');
     await reception.getByTestId('register-phone').fill('+65 9123 4567');
     await reception.getByTestId('register-submit').click();
@@ -84,7 +84,7 @@ describe('a clinic morning in the browser', () => {
     await reception.getByTestId('register-open').click();
     await reception.getByTestId('register-nric').fill('s1234567d');
     await reception.getByTestId('register-name').fill('Someone Else');
-    await reception.getByTestId('register-dob').fill('1990-01-01');
+    await reception.getByTestId('register-dob').fill('01/01/1990');
     await reception.getByTestId('register-gender').selectOption('male');
     await reception.getByTestId('register-submit').click();
     await expect.poll(() => reception.getByTestId('register-error').textContent()).toMatch(/already registered/i);

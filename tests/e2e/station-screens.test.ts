@@ -6,11 +6,12 @@ import { BrowserHost } from '../../src/main/host/browser-host';
 import type { StationCore } from '../../src/main/station';
 import { launchChromium } from '../support/browser';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { startStation, startTestCentral, type TestCentral } from '../support/stations';
+import { startStation, startTestCentral, waitFor, type TestCentral } from '../support/stations';
 
 /*
- * What a new station's screen says before and just after its first sign-in, in Chromium against real stations:
- * the display's sign-in names the display, and a consult room names itself once its first load brings the rooms.
+ * What a station's screens say, in Chromium against real stations: the display's sign-in names the display, a
+ * consult room names itself once its first load brings the rooms, and reception registers and finds a patient the
+ * Singapore way.
  */
 const rendererDir = join(process.cwd(), 'dist', 'renderer');
 
@@ -69,5 +70,54 @@ describe('a new station\'s first screens', () => {
     await page.getByTestId('signin-submit').click();
     await expect.poll(() => page.locator('#waiting-title').textContent(), { timeout: 15_000 }).toBe(`Waiting for ${rows[0]!.name}`);
     await page.close();
+  });
+
+  it('takes a date of birth as 07/03/1958 on an en-US PC and shows it back so, and finds the patient as "Tan, Hui Yi" or 慧怡', async () => {
+    const core = await startStation({ central: centre, role: 'reception', code: 'SCREENS-RECEPTION' });
+    // en-US is the locale whose date picker reads 07/03/1958 as 3 July: the form must not follow it.
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(await serve(core));
+    await page.getByTestId('signin-username').fill('reception');
+    await page.getByTestId('signin-password').fill('demo1234');
+    await page.getByTestId('signin-submit').click();
+
+    await page.getByTestId('register-open').click();
+    await page.getByTestId('register-nric').fill('S8876543E');
+    await page.getByTestId('register-name').fill('Tan Hui Yi');
+    await page.getByTestId('register-native-name').fill('陈慧怡');
+    await page.getByTestId('register-dob').fill('07/03/1958');
+    await page.getByTestId('register-gender').selectOption('female');
+    await page.getByTestId('register-phone').fill('9661 2840');
+    await page.getByTestId('register-phone').blur();
+    expect(await page.getByTestId('register-dob').inputValue()).toBe('07/03/1958');
+    expect(await page.getByTestId('register-phone').inputValue()).toBe('+65 9661 2840');
+    await page.getByTestId('register-submit').click();
+    await expect.poll(() => page.getByTestId('selected-dob').textContent()).toBe('07/03/1958');
+    await page.getByRole('button', { name: 'Clear' }).click();
+
+    for (const query of ['Tan, Hui Yi', '慧怡']) {
+      await page.getByTestId('search-input').fill(query);
+      // Until this query's answer arrives the list still shows the last one's.
+      await page.locator('#search-results[data-settled="true"]').waitFor();
+      await page.getByTestId('search-result').filter({ hasText: 'S****543E' }).click({ timeout: 5000 });
+      expect(await page.getByTestId('selected-dob').textContent()).toBe('07/03/1958');
+      expect(await page.getByTestId('selected-phone').textContent()).toBe('+65 9661 2840');
+      await page.getByRole('button', { name: 'Clear' }).click();
+    }
+
+    // What reached the centre is 7 March, and the phone in its one stored form.
+    await waitFor(async () => (await core.handle('sync.status', {})).pending === 0, 'the registration to reach the centre');
+    const admin = new pg.Client(db.url);
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ dob: string; phone: string }>(
+        `SELECT to_char(date_of_birth, 'YYYY-MM-DD') AS dob, phone FROM clinic.patients WHERE nric_masked = 'S****543E' AND full_name = 'Tan Hui Yi'`,
+      );
+      expect(rows).toEqual([{ dob: '1958-03-07', phone: '+6596612840' }]);
+    } finally {
+      await admin.end();
+    }
+    await context.close();
   });
 });

@@ -7,7 +7,10 @@ import { Cache } from '../../src/main/cache/cache';
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { CACHE_GENERATION, createTableSql, defineTable, integer, text } from '../../src/main/cache/table';
+import { searchByTerms } from '../../src/main/patients/search';
 import { stationTables } from '../../src/main/schema';
+import { parsePatientQuery } from '../../src/shared/patient-search';
+import { SEARCH_CASES, SEARCH_PEOPLE } from '../support/patient-search-cases';
 import { CentralError } from '../../src/sync/central';
 
 const clinicId = randomUUID();
@@ -58,44 +61,71 @@ describe('station cache (real SQLite file)', () => {
     cache = new Cache(join(dir, 'other.sqlite'));
   });
 
-  /** Every table's columns as SQLite reports them, with type, required flag and default. */
+  /** Every table's columns as SQLite reports them, with type, required flag and default (FTS5 tables aside). */
   function layout(db: Database.Database): Record<string, string[]> {
-    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'patients_fts%' ORDER BY name").pluck().all() as string[];
+    const tables = db
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'patients_fts%' AND name NOT LIKE 'patients_search%' ORDER BY name")
+      .pluck()
+      .all() as string[];
     return Object.fromEntries(
       tables.map((t) => [t, (db.prepare(`SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?) ORDER BY name`).all(t) as object[]).map((c) => JSON.stringify(c))]),
     );
   }
 
-  /** Tables declared after the hand-written migrations ended: an old cache gains them, empty, and nothing else changes. */
-  const ADDED_SINCE_GENERATION_4 = ['stations'];
-  const withoutAdded = (tables: Record<string, unknown>) => Object.fromEntries(Object.entries(tables).filter(([name]) => !ADDED_SINCE_GENERATION_4.includes(name)));
+  /** Indexes, triggers and virtual tables with their SQL; plain tables by name (layout compares their columns). */
+  const schemaObjects = (db: Database.Database) =>
+    db
+      .prepare("SELECT type, name, CASE WHEN sql LIKE 'CREATE TABLE%' THEN NULL ELSE sql END AS sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+      .all();
+  const column = (name: string, type: string) => JSON.stringify({ name, type, notnull: 0, dflt_value: null, pk: 0 });
 
-  it('opens a cache built by the old hand-written migrations with its rows and layout unchanged', () => {
+  /** Since the hand-written migrations ended: a table added, and generation 6's patient search column for the digits. */
+  const ADDED_SINCE_GENERATION_4 = ['stations'];
+  function asGeneration4(tables: Record<string, string[]>): Record<string, string[]> {
+    const old = Object.fromEntries(Object.entries(tables).filter(([name]) => !ADDED_SINCE_GENERATION_4.includes(name)));
+    old.patients = [...old.patients!.filter((c) => c !== column('search_terms', 'TEXT')), column('phone_digits', 'TEXT')].sort();
+    return old;
+  }
+
+  function oldPatient(db: Database.Database, fullName: string, nativeName: string | null, phone: string): void {
+    db.prepare(
+      `INSERT INTO patients (clinic_id, id, nric_hash, nric_masked, id_type, full_name, native_name, date_of_birth, gender, phone, phone_digits, sync_seq)
+       VALUES (?, ?, ?, 'S****567D', 'NRIC', ?, ?, '1988-10-07', 'female', ?, ?, 3)`,
+    ).run(clinicId, randomUUID(), randomUUID(), fullName, nativeName, phone, phone.replace(/\D/g, ''));
+  }
+
+  const names = (found: { rows: { full_name: string }[] }) => found.rows.map((r) => r.full_name);
+
+  it('brings a cache built by the old hand-written migrations to the declared layout, keeping its rows and finding its patients', () => {
     const file = join(dir, 'generation-4.sqlite');
     const old = new Database(file);
     old.exec(readFileSync(join(import.meta.dirname, '../fixtures/cache-generation-4.sql'), 'utf8'));
     old.pragma('user_version = 4');
     old.prepare("INSERT INTO outbox (request_key, procedure, args, session_token, undo, created_at) VALUES ('k1', 'issue_ticket', '{}', 't', '[]', '2026-12-01T01:00:00Z')").run();
-    const before = layout(old);
-    const triggers = old.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").all();
+    oldPatient(old, 'Tan Hui Yi', '陈慧怡', '+65 9661 2840');
+    oldPatient(old, 'Lim Mei Ling', null, '8234 1190');
     old.close();
 
     const reopened = new Cache(file);
     try {
-      expect(withoutAdded(layout(reopened.db))).toEqual(before);
-      expect(Object.keys(layout(reopened.db))).toEqual(expect.arrayContaining(ADDED_SINCE_GENERATION_4));
-      expect(reopened.db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").all()).toEqual(triggers);
+      expect(layout(reopened.db)).toEqual(layout(cache.db));
+      expect(schemaObjects(reopened.db)).toEqual(schemaObjects(cache.db));
       expect(reopened.pendingCount()).toBe(1);
       expect(reopened.db.pragma('user_version', { simple: true })).toBe(CACHE_GENERATION);
+      // Rows written before the search column existed are found by it, through the index.
+      expect(names(searchByTerms(reopened, clinicId, ['hui', 'yi', 'tan'], { limit: 5, offset: 0 }))).toEqual(['Tan Hui Yi']);
+      expect(names(searchByTerms(reopened, clinicId, ['慧怡'], { limit: 5, offset: 0 }))).toEqual(['Tan Hui Yi']);
+      expect(names(searchByTerms(reopened, clinicId, ['1190'], { limit: 5, offset: 0 }))).toEqual(['Lim Mei Ling']);
+      reopened.db.exec("INSERT INTO patients_search (patients_search, rank) VALUES ('integrity-check', 1)");
     } finally {
       reopened.close();
     }
   });
 
-  it('builds a new cache with the same layout the old migrations built', () => {
+  it('builds a new cache with the layout the old migrations built, but for what changed since', () => {
     const old = new Database(':memory:');
     old.exec(readFileSync(join(import.meta.dirname, '../fixtures/cache-generation-4.sql'), 'utf8'));
-    expect(withoutAdded(layout(cache.db))).toEqual(layout(old));
+    expect(asGeneration4(layout(cache.db))).toEqual(layout(old));
     old.close();
   });
 
@@ -128,21 +158,42 @@ describe('station cache (real SQLite file)', () => {
     expect(() => new Cache(newer)).toThrow(/newer than this app/);
   });
 
-  it('finds patients through the trigram index by name, Chinese name, NRIC tail and phone digits', () => {
-    const tan = patientImage();
-    const siti = patientImage({ full_name: 'Siti Nurhaliza binte Ahmad', native_name: null, nric_masked: 'T****210J', phone: '+65 8765 4321' });
-    load(cache, 'patients', [tan, siti], { xid: '1', seq: '0' });
-    const match = (term: string) =>
-      cache.db
-        .prepare('SELECT p.full_name FROM patients_fts f JOIN patients p ON p.rowid = f.rowid WHERE patients_fts MATCH ? ORDER BY p.full_name')
-        .pluck()
-        .all(`"${term}"`);
-    expect(match('wei')).toEqual(['Tan Wei Ming']);
-    expect(match('陈伟明')).toEqual(['Tan Wei Ming']);
-    expect(match('210J')).toEqual(['Siti Nurhaliza binte Ahmad']);
-    expect(match('87654')).toEqual(['Siti Nurhaliza binte Ahmad']);
-    const plan = cache.db.prepare("EXPLAIN QUERY PLAN SELECT rowid FROM patients_fts WHERE patients_fts MATCH '\"wei\"'").all() as { detail: string }[];
-    expect(plan.map((p) => p.detail).join(' ')).toMatch(/VIRTUAL TABLE INDEX/);
+  describe('patient search', () => {
+    function loadPeople(): void {
+      const rows = SEARCH_PEOPLE.map((p) => patientImage({ full_name: p.fullName, native_name: p.nativeName, nric_masked: p.nricMasked, phone: p.phone }));
+      load(cache, 'patients', rows, { xid: '1', seq: '0' });
+    }
+    const keyOf = new Map(SEARCH_PEOPLE.map((p) => [p.fullName, p.key]));
+
+    it.each(SEARCH_CASES)('the index finds for %s what the shared rule finds', (query, keys) => {
+      loadPeople();
+      const parsed = parsePatientQuery(query);
+      const found = parsed.kind === 'terms' ? names(searchByTerms(cache, clinicId, parsed.terms, { limit: 50, offset: 0 })) : [];
+      expect(found.map((name) => keyOf.get(name)).sort()).toEqual([...keys].sort());
+    });
+
+    it('keeps the index in step with rows that change and go', () => {
+      loadPeople();
+      const row = cache.db.prepare("SELECT * FROM patients WHERE full_name = 'Tan Hui Yi'").get() as Record<string, unknown>;
+      cache.applyChanges([{ seq: '20', xid: '2', table: 'patients', id: String(row.id), op: 'U', row: { ...row, full_name: 'Ong Hui Yi', native_name: '王慧怡' } }], { xid: '2', seq: '20' });
+      expect(names(searchByTerms(cache, clinicId, ['tan', 'hui'], { limit: 5, offset: 0 }))).toEqual([]);
+      expect(names(searchByTerms(cache, clinicId, ['ong', '慧怡'], { limit: 5, offset: 0 }))).toEqual(['Ong Hui Yi']);
+      cache.applyChanges([{ seq: '21', xid: '3', table: 'patients', id: String(row.id), op: 'D', row: null }], { xid: '3', seq: '21' });
+      expect(names(searchByTerms(cache, clinicId, ['ong'], { limit: 5, offset: 0 }))).toEqual([]);
+    });
+
+    it('pages through the matches in name order and counts them all, through the index', () => {
+      const rows = Array.from({ length: 57 }, (_, i) => patientImage({ full_name: `Tan Patient ${String(i).padStart(2, '0')}`, native_name: null }));
+      load(cache, 'patients', [...rows, patientImage({ clinic_id: randomUUID(), full_name: 'Tan Elsewhere' })], { xid: '1', seq: '0' });
+      const first = searchByTerms(cache, clinicId, ['tan'], { limit: 20, offset: 0 });
+      const last = searchByTerms(cache, clinicId, ['tan'], { limit: 20, offset: 40 });
+      expect(first.total).toBe(57);
+      expect(names(first)).toEqual(rows.slice(0, 20).map((r) => r.full_name));
+      expect(names(last)).toEqual(rows.slice(40).map((r) => r.full_name));
+      expect(last.total).toBe(57);
+      const plan = cache.db.prepare("EXPLAIN QUERY PLAN SELECT rowid FROM patients_search WHERE patients_search MATCH '\"tan\"*'").all() as { detail: string }[];
+      expect(plan.map((p) => p.detail).join(' ')).toMatch(/VIRTUAL TABLE INDEX/);
+    });
   });
 
   it('keeps the newest image of a row whatever order images arrive in, and honours tombstones', () => {

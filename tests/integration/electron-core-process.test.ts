@@ -62,7 +62,7 @@ describe('the station core process', () => {
     expect(session).toMatchObject({ username: 'reception', role: 'receptionist' });
 
     const found = await waitFor(async () => {
-      const patients = await core.client.handle('patients.search', { query: 'tan', limit: 5 });
+      const { patients } = await core.client.handle('patients.search', { query: 'tan', limit: 5 });
       return patients.length ? patients : null;
     }, 'the first load to bring patients into the cache');
     expect(found.length).toBeGreaterThan(0);

@@ -76,7 +76,7 @@ describe('the station extends its session at the centre', () => {
     expect(Date.parse((await desk.handle('session.current', {}))!.expiresAt)).toBe(extended);
     // Still a working session at the centre: the desk can search.
     aheadMs = 0;
-    await expect(desk.handle('patients.search', { query: 'tan', limit: 1 })).resolves.toHaveLength(1);
+    expect((await desk.handle('patients.search', { query: 'tan', limit: 1 })).patients).toHaveLength(1);
   });
 
   it('ends the session at the station when the centre has ended it', async () => {

@@ -35,7 +35,7 @@ describe('a desk whose network goes silent', () => {
   it('says offline within seconds, issues tickets without waiting, and sends them when the network returns', async () => {
     await waitFor(async () => (await desk.handle('sync.status', {})).online, 'the desk online');
     await waitFor(() => centre.gateway.live.stats().sockets >= 1, 'the desk on the live channel');
-    const patients = await desk.handle('patients.search', { query: 'tan', limit: 3 });
+    const { patients } = await desk.handle('patients.search', { query: 'tan', limit: 3 });
 
     proxy.stall();
     const cutAt = Date.now();

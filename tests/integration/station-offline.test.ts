@@ -51,7 +51,7 @@ describe('stations offline and back', () => {
   });
 
   it('keeps issuing unique numbers on two desks offline at once, and every ticket reaches the centre once', async () => {
-    const patients = await deskA.handle('patients.search', { query: 'tan', limit: 50 });
+    const { patients } = await deskA.handle('patients.search', { query: 'tan', limit: 50 });
     expect(patients.length).toBeGreaterThanOrEqual(24);
 
     proxy.cut();
@@ -110,7 +110,7 @@ describe('stations offline and back', () => {
     const second = await deskB.handle('patients.register', person);
     expect(first.pending && second.pending).toBe(true);
     const queued = new Set((await deskB.handle('queue.today', {})).map((t) => t.patientId));
-    const someoneElse = (await deskB.handle('patients.search', { query: 'lim', limit: 50 })).find((p) => !p.pending && !queued.has(p.id))!;
+    const someoneElse = (await deskB.handle('patients.search', { query: 'lim', limit: 50 })).patients.find((p) => !p.pending && !queued.has(p.id))!;
     const laterTicket = await deskB.handle('queue.issueTicket', { patientId: someoneElse.id, urgent: false });
     proxy.restore();
     await Promise.all([deskA.requestSync(), deskB.requestSync()]);
@@ -122,7 +122,7 @@ describe('stations offline and back', () => {
     const [winner, loser, loserCopy] = kept[0]!.id === first.id ? [deskA, deskB, second] : [deskB, deskA, first];
     expect((await winner.handle('sync.attention', {}))).toEqual([]);
     const onLoser = await loser.handle('patients.search', { query: 'S7712345H', limit: 5 });
-    expect(onLoser.map((p) => p.id)).not.toContain(loserCopy.id);
+    expect(onLoser.patients.map((p) => p.id)).not.toContain(loserCopy.id);
     const attention = await loser.handle('sync.attention', {});
     expect(attention).toHaveLength(1);
     expect(attention[0]).toMatchObject({ what: 'Registration of Lee Mei Ling (S****345H)' });

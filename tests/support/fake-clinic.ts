@@ -21,6 +21,8 @@ import {
 } from '../../src/shared/contract';
 import { displayBoard } from '../../src/shared/display-board';
 import { maskNric, nricCheckLetter, type NricPrefix } from '../../src/shared/nric';
+import { matchesTerms, parsePatientQuery, patientSearchTerms } from '../../src/shared/patient-search';
+import { generatePeople } from '../../seeds/people';
 import { orderForReception, orderQueue, priorityFor } from '../../src/shared/queue-order';
 import { formatTicketNumber } from '../../src/shared/ticket-number';
 import { fakeDeviceHandlers } from './fake-devices';
@@ -47,6 +49,8 @@ export interface FakeClinicOptions {
   attention?: Omit<AttentionItem, 'id' | 'at'>[];
   /** The instant the fake treats as now; defaults to the real clock. */
   now?: string;
+  /** Synthetic patients (seeds/people.ts) beside the named ones, for result lists longer than a page. */
+  morePatients?: number;
 }
 
 export interface FakeClinic {
@@ -72,16 +76,19 @@ interface Person {
 }
 
 const PEOPLE: Person[] = [
-  { prefix: 'S', digits: '1234567', fullName: 'Tan Wei Ming', nativeName: '陈伟明', dateOfBirth: '1985-03-12', gender: 'male', phone: '9123 4567' },
-  { prefix: 'T', digits: '0312874', fullName: 'Lim Mei Ling', nativeName: '林美玲', dateOfBirth: '2003-07-21', gender: 'female', phone: '8234 1190' },
-  { prefix: 'S', digits: '0834512', fullName: 'Ng Ah Kow', nativeName: '黄亚九', dateOfBirth: '1938-11-02', gender: 'male', phone: '6456 2231' },
-  { prefix: 'S', digits: '8012345', fullName: 'Nurul Aisyah binte Rahman', nativeName: null, dateOfBirth: '1980-01-30', gender: 'female', phone: '9786 5512' },
-  { prefix: 'S', digits: '7654321', fullName: 'Rajesh Kumar s/o Subramaniam', nativeName: null, dateOfBirth: '1976-05-09', gender: 'male', phone: '9001 7788' },
-  { prefix: 'G', digits: '5512093', fullName: 'Chen Xiaohui', nativeName: '陈晓慧', dateOfBirth: '1992-09-14', gender: 'female', phone: '8877 6655' },
+  { prefix: 'S', digits: '1234567', fullName: 'Tan Wei Ming', nativeName: '陈伟明', dateOfBirth: '1985-03-12', gender: 'male', phone: '+6591234567' },
+  { prefix: 'T', digits: '0312874', fullName: 'Lim Mei Ling', nativeName: '林美玲', dateOfBirth: '2003-07-21', gender: 'female', phone: '+6582341190' },
+  { prefix: 'S', digits: '0834512', fullName: 'Ng Ah Kow', nativeName: '黄亚九', dateOfBirth: '1938-11-02', gender: 'male', phone: '+6564562231' },
+  { prefix: 'S', digits: '8012345', fullName: 'Nurul Aisyah binte Rahman', nativeName: null, dateOfBirth: '1980-01-30', gender: 'female', phone: '+6597865512' },
+  { prefix: 'S', digits: '7654321', fullName: 'Rajesh Kumar s/o Subramaniam', nativeName: null, dateOfBirth: '1976-05-09', gender: 'male', phone: '+6590017788' },
+  { prefix: 'G', digits: '5512093', fullName: 'Chen Xiaohui', nativeName: '陈晓慧', dateOfBirth: '1992-09-14', gender: 'female', phone: '+6588776655' },
   { prefix: 'S', digits: '1456789', fullName: 'Goh Siew Lan', nativeName: '吴秀兰', dateOfBirth: '1942-04-18', gender: 'female', phone: null },
-  { prefix: 'M', digits: '2345678', fullName: 'Wong Kai Jie', nativeName: '黄凯杰', dateOfBirth: '2019-12-01', gender: 'male', phone: '9345 1200' },
-  { prefix: 'S', digits: '6789012', fullName: 'Tan Soo Hock', nativeName: '陈树福', dateOfBirth: '1961-08-27', gender: 'male', phone: '9810 2233' },
-  { prefix: 'T', digits: '1122334', fullName: 'Tanya Fernandez', nativeName: null, dateOfBirth: '2011-02-05', gender: 'female', phone: '8120 4455' },
+  { prefix: 'M', digits: '2345678', fullName: 'Wong Kai Jie', nativeName: '黄凯杰', dateOfBirth: '2019-12-01', gender: 'male', phone: '+6593451200' },
+  { prefix: 'S', digits: '6789012', fullName: 'Tan Soo Hock', nativeName: '陈树福', dateOfBirth: '1961-08-27', gender: 'male', phone: '+6598102233' },
+  { prefix: 'T', digits: '1122334', fullName: 'Tanya Fernandez', nativeName: null, dateOfBirth: '2011-02-05', gender: 'female', phone: '+6581204455' },
+  { prefix: 'S', digits: '8876543', fullName: 'Tan Hui Yi', nativeName: '陈慧怡', dateOfBirth: '1988-10-07', gender: 'female', phone: '+6596612840' },
+  { prefix: 'T', digits: '2401187', fullName: 'Lim Jia En', nativeName: '林佳恩', dateOfBirth: '2023-12-20', gender: 'female', phone: '+6591180032' },
+  { prefix: 'S', digits: '9034412', fullName: 'Alex Tan', nativeName: null, dateOfBirth: '1990-07-03', gender: 'other', phone: '+60123456789' },
 ];
 
 /** Deterministic ids that still satisfy the contract's uuid check. */
@@ -197,6 +204,12 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
     nricsByPatient.set(patient.id, nric);
     return patient;
   });
+  for (const { nric, fullName, nativeName, dateOfBirth, gender, phone } of generatePeople(options.morePatients ?? 0, 7, { today: new Date(nowMs()) })) {
+    const id = newPatientId();
+    // As the centre stores it (E.164), not as the generator types it.
+    patients.push({ id, fullName, nativeName, nricMasked: maskNric(nric), dateOfBirth, gender, phone: phone.replace(/\s/g, ''), pending: false });
+    nricsByPatient.set(id, nric);
+  }
   const patient = (i: number) => patients[i]!;
 
   let attention: AttentionItem[] = (options.attention ?? []).map((item, i) => ({ id: i + 1, at: minutesAgo(3 + i), ...item }));
@@ -357,20 +370,18 @@ export function createFakeClinic(options: FakeClinicOptions): FakeClinic {
       session = null;
       return { ok: true };
     },
-    'patients.search': ({ query, limit }) => {
+    'patients.search': ({ query, limit, offset }) => {
       requireSession();
-      const q = query.trim().toLowerCase();
-      const digits = q.replace(/\s+/g, '');
-      if (!q) return [];
-      return patients
-        .filter(
-          (p) =>
-            p.fullName.toLowerCase().includes(q) ||
-            (p.nativeName ?? '').includes(query.trim()) ||
-            p.nricMasked.toLowerCase().endsWith(q) ||
-            (/^\d{3,}$/.test(digits) && (p.phone ?? '').replace(/\s+/g, '').includes(digits)),
-        )
-        .slice(0, limit);
+      const parsed = parsePatientQuery(query);
+      const found =
+        parsed.kind === 'none'
+          ? []
+          : parsed.kind === 'nric'
+            ? patients.filter((p) => nricsByPatient.get(p.id) === parsed.nric)
+            : patients
+                .filter((p) => matchesTerms(patientSearchTerms(p), parsed.terms))
+                .sort((a, b) => a.fullName.localeCompare(b.fullName, 'en', { sensitivity: 'base' }) || a.id.localeCompare(b.id));
+      return { patients: found.slice(offset, offset + limit), total: found.length };
     },
     'patients.register': (input) => {
       requireSession();

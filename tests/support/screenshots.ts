@@ -134,6 +134,57 @@ export const shots: Shot[] = [
       await page.getByTestId('issue-ticket').waitFor();
     },
   },
+  ...[
+    { name: 'reception-search-more', viewport: SMALL },
+    { name: 'reception-search-more-1920', viewport: LARGE },
+  ].map(({ name, viewport }): Shot => ({
+    name,
+    fake: { role: 'reception', signedIn: true, morePatients: 400 },
+    viewport,
+    act: async (page) => {
+      await page.getByTestId('search-input').fill('Tan,');
+      await page.getByTestId('search-more').waitFor();
+    },
+  })),
+  {
+    name: 'reception-search-more-shown',
+    fake: { role: 'reception', signedIn: true, morePatients: 400 },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('search-input').fill('tan');
+      await page.getByTestId('search-show-more').click();
+      await page.getByTestId('search-result').nth(20).waitFor();
+    },
+  },
+  {
+    name: 'reception-search-given-name',
+    fake: { role: 'reception', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('search-input').fill('慧怡');
+      await page.getByTestId('search-result').first().waitFor();
+    },
+  },
+  {
+    name: 'reception-selected-infant',
+    fake: { role: 'reception', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('search-input').fill('lim');
+      await page.getByTestId('search-result').filter({ hasText: 'Lim Jia En' }).click();
+      await page.getByTestId('selected-age').waitFor();
+    },
+  },
+  {
+    name: 'reception-selected-other',
+    fake: { role: 'reception', signedIn: true },
+    viewport: SMALL,
+    act: async (page) => {
+      await page.getByTestId('search-input').fill('alex');
+      await page.getByTestId('search-result').first().click();
+      await page.getByTestId('selected-gender').waitFor();
+    },
+  },
   {
     name: 'reception-search-chinese-elderly',
     fake: { role: 'reception', signedIn: true },
@@ -435,11 +486,21 @@ function registrationShots(viewport: Shot['viewport'], suffix: string): Shot[] {
     shot('reception-register-field-errors', async (page) => {
       await page.getByTestId('register-nric').fill('T0123456');
       await page.getByTestId('register-name').fill(' A ');
-      await page.getByTestId('register-dob').fill('2025-03-04');
+      await page.getByTestId('register-dob').fill('1958-03-07');
       await page.getByTestId('register-gender').selectOption('male');
-      await page.getByTestId('register-phone').fill('9123-4567');
+      await page.getByTestId('register-phone').fill('1234 5678');
       await page.getByTestId('register-submit').click();
       await page.getByTestId('register-phone-problem').waitFor();
+    }),
+    shot('reception-register-filled', async (page) => {
+      await page.getByTestId('register-nric').fill('S8876543E');
+      await page.getByTestId('register-name').fill('Tan Hui Yi');
+      await page.getByTestId('register-native-name').fill('陈慧怡');
+      await page.getByTestId('register-dob').fill('7/3/1958');
+      await page.getByTestId('register-gender').selectOption('female');
+      await page.getByTestId('register-phone').fill('96612840');
+      await page.getByTestId('register-phone').blur();
+      await page.waitForFunction(() => (document.querySelector('[data-testid="register-dob"]') as HTMLInputElement | null)?.value === '07/03/1958');
     }),
     shot('reception-registered', async (page) => {
       await fillRegistration(page, 'M1234567K');
@@ -453,7 +514,7 @@ async function fillRegistration(page: Page, nric: string): Promise<void> {
   await page.getByTestId('register-nric').fill(nric);
   await page.getByTestId('register-name').fill('Ong Bee Hoon');
   await page.getByTestId('register-native-name').fill('王美云');
-  await page.getByTestId('register-dob').fill('1990-06-15');
+  await page.getByTestId('register-dob').fill('15/06/1990');
   await page.getByTestId('register-gender').selectOption('female');
   await page.getByTestId('register-phone').fill('9876 5432');
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, methods, parseInput } from '../../src/shared/contract';
-import { patientRegistrationSchema, type PatientRegistrationInput } from '../../src/shared/patient';
+import { genderLabel, patientRegistrationFormSchema, patientRegistrationSchema, type PatientRegistrationInput } from '../../src/shared/patient';
 
 /** A Monday in Singapore; every rule that needs "today" is judged on it unless a test says otherwise. */
 const TODAY = '2025-03-03';
@@ -164,17 +164,56 @@ describe('gender and phone', () => {
     expect(problems({ ...valid, gender: '' })).toEqual({ gender: 'Choose a gender.' });
   });
 
-  it('accepts Singapore numbers as the desk types them and drops a blank one', () => {
-    expect(schema.parse({ ...valid, phone: ' +65 9123 4567 ' }).phone).toBe('+65 9123 4567');
-    expect(schema.parse({ ...valid, phone: '91234567' }).phone).toBe('91234567');
-    expect(schema.parse({ ...valid, phone: '' }).phone).toBeUndefined();
+  it('names every gender in words, "other" included', () => {
+    expect([genderLabel('male'), genderLabel('female'), genderLabel('other')]).toEqual(['Male', 'Female', 'Other']);
   });
 
-  it('refuses what is not a phone number', () => {
-    const message = 'Phone must be 8 to 15 digits, e.g. 9123 4567 or +65 9123 4567.';
-    for (const phone of ['9123-4567', '1234567', '+65 9123 4567 8901', 'call me']) {
-      expect(problems({ ...valid, phone })).toEqual({ phone: message });
+  it('stores a number however the desk types it in one form, E.164, and drops a blank one', () => {
+    for (const phone of [' +65 9123 4567 ', '91234567', '9123-4567', '65 9123 4567']) expect(schema.parse({ ...valid, phone }).phone).toBe('+6591234567');
+    expect(schema.parse({ ...valid, phone: '+60 12-345 6789' }).phone).toBe('+60123456789');
+    expect(schema.parse({ ...valid, phone: '' }).phone).toBeUndefined();
+    expect(schema.parse({ ...valid, phone: '   ' }).phone).toBeUndefined();
+  });
+
+  it('takes its own output again unchanged, as the station parses what the form sends', () => {
+    const once = schema.parse({ ...valid, phone: '9123 4567' });
+    expect(schema.parse(once)).toEqual(once);
+  });
+
+  it('refuses what is not a phone number, saying what is wrong with it', () => {
+    expect(problems({ ...valid, phone: '1234 5678' })).toEqual({ phone: 'Phone: a Singapore number starts with 3, 6, 8 or 9, not 1; e.g. 9123 4567, or +60 12 345 6789 for a number abroad.' });
+    expect(problems({ ...valid, phone: '1234567' }).phone).toMatch(/^Phone: a Singapore number has 8 digits, this one has 7;/);
+    expect(problems({ ...valid, phone: '+65 9123 4567 8901' }).phone).toMatch(/^Phone: a Singapore number has 8 digits after \+65, this one has 12;/);
+    expect(problems({ ...valid, phone: 'call me' }).phone).toMatch(/^Phone can only have digits, spaces, hyphens and a leading \+/);
+  });
+});
+
+describe('the registration form (date of birth typed dd/mm/yyyy)', () => {
+  const form = patientRegistrationFormSchema(() => TODAY);
+  const typed = { ...valid, dateOfBirth: '07/03/1958' };
+
+  it('reads 07/03/1958 as 7 March 1958 and sends the contract its ISO date', () => {
+    const sent = form.parse(typed);
+    expect(sent.dateOfBirth).toBe('1958-03-07');
+    expect(schema.parse(sent).dateOfBirth).toBe('1958-03-07');
+  });
+
+  it('asks for dd/mm/yyyy, with an example, for anything else', () => {
+    for (const dateOfBirth of ['1958-03-07', '07/03/58', '7 March 1958']) {
+      expect(problems({ ...typed, dateOfBirth }, form)).toEqual({ dateOfBirth: 'Date of birth: use dd/mm/yyyy, e.g. 07/03/1958.' });
     }
+  });
+
+  it('names a date that is not on the calendar, and keeps the rules of the date itself', () => {
+    expect(problems({ ...typed, dateOfBirth: '31/04/1990' }, form)).toEqual({ dateOfBirth: 'Date of birth: 31/04/1990 is not a date on the calendar: check the day and the month.' });
+    expect(problems({ ...typed, dateOfBirth: '' }, form)).toEqual({ dateOfBirth: 'Date of birth is required.' });
+    expect(problems({ ...typed, dateOfBirth: '04/03/2025' }, form)).toEqual({ dateOfBirth: 'Date of birth cannot be in the future.' });
+    expect(problems({ ...typed, dateOfBirth: '03/03/1894' }, form)).toEqual({ dateOfBirth: 'Date of birth is more than 130 years ago: please check the year.' });
+  });
+
+  it('gives one message per wrong field for an empty form, as the contract does', () => {
+    const result = form.safeParse({ nric: '', fullName: '', nativeName: '', dateOfBirth: '', gender: '', phone: '' });
+    expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual(['nric', 'fullName', 'dateOfBirth', 'gender']);
   });
 });
 

@@ -272,7 +272,7 @@ export class Cache implements ChangeSink, OutboxStore {
   finishInitialSync(cursor: FeedCursor): void {
     this.transaction(() => {
       if (this.getMeta('fts_deferred') !== null) {
-        for (const table of this.mirrored.values()) if (table.sync?.rebuildAfterFirstLoad) this.db.exec(table.sync.rebuildAfterFirstLoad);
+        for (const table of this.mirrored.values()) if (table.sync?.rebuildIndexes) this.db.exec(table.sync.rebuildIndexes);
         this.setMeta('fts_deferred', null);
       }
       this.setMeta('feed_cursor', JSON.stringify(cursor));

@@ -56,8 +56,18 @@ export interface SyncOptions {
   derive?: (values: Record<string, unknown>) => void;
   /** New rows are reported to the core after each write (the display announces new calls). */
   reportNewRows?: boolean;
-  /** SQL that rebuilds an index whose triggers stand aside during the first load. */
-  rebuildAfterFirstLoad?: string;
+  /** SQL that rebuilds an index whose triggers stand aside during the first load, or that an upgrade left empty. */
+  rebuildIndexes?: string;
+}
+
+/**
+ * Runs once on a file whose generation is below `generation`, after missing columns are added and before the DDL.
+ * The table's derived columns are then worked out again for every row and its indexes rebuilt, so an upgrade that
+ * changes what is derived, or replaces an index, leaves nothing stale or unindexed.
+ */
+export interface Upgrade {
+  generation: number;
+  sql: string[];
 }
 
 export interface TableDefinition<N extends string = string, C extends Columns = Columns> {
@@ -66,6 +76,8 @@ export interface TableDefinition<N extends string = string, C extends Columns = 
   primaryKey: readonly string[];
   /** Indexes, virtual tables and triggers: idempotent DDL (`IF NOT EXISTS`), run in order after the table exists. */
   ddl?: string[];
+  /** What a file of an older generation needs that reconciling cannot express (see CACHE_GENERATION). */
+  upgrades?: Upgrade[];
   /** Set for tables the station mirrors from the centre. */
   sync?: SyncOptions;
 }
@@ -122,11 +134,35 @@ export function createTableSql(table: TableDefinition): string {
  * The cache file's layout generation. Tables and columns are reconciled from the definitions on
  * every open, so adding a table or a nullable/defaulted column needs no step here. Raise it only
  * for a change that reconciling cannot express (a column dropped or retyped), together with the
- * ordered step that performs it; a file from a later generation is refused rather than guessed at.
- * Files of generations 1–4 came from the earlier hand-written migrations and already hold every
- * table of generation 5.
+ * ordered step that performs it (a table's `upgrades`); a file from a later generation is refused
+ * rather than guessed at. Files of generations 1–4 came from the earlier hand-written migrations and
+ * already hold every table of generation 5. Generation 6 replaced the patients' trigram index.
  */
-export const CACHE_GENERATION = 5;
+export const CACHE_GENERATION = 6;
+
+/** Works the table's derived local columns out again from each row's mirrored ones. */
+function rederive(db: BetterSqlite3.Database, table: TableDefinition): void {
+  const derive = table.sync?.derive;
+  if (!derive) return;
+  const local = Object.entries(table.columns)
+    .filter(([, spec]) => spec.local)
+    .map(([name]) => name);
+  const rows = db.prepare(`SELECT rowid AS row_id, * FROM ${table.name}`).all() as Record<string, unknown>[];
+  const updates = new Map<string, BetterSqlite3.Statement>();
+  for (const { row_id: rowId, ...row } of rows) {
+    const values = { ...row };
+    derive(values);
+    const changed = local.filter((column) => values[column] !== row[column]);
+    if (changed.length === 0) continue;
+    const key = changed.join(',');
+    let update = updates.get(key);
+    if (!update) {
+      update = db.prepare(`UPDATE ${table.name} SET ${changed.map((c) => `${c} = @${c}`).join(', ')} WHERE rowid = @rowId`);
+      updates.set(key, update);
+    }
+    update.run({ ...Object.fromEntries(changed.map((c) => [c, values[c]])), rowId });
+  }
+}
 
 /**
  * Brings a cache file to the declared tables in one transaction: creates what is missing, adds
@@ -162,7 +198,12 @@ export function reconcileCache(db: BetterSqlite3.Database, tables: readonly Tabl
         const unknownRequired = existing.find((c) => !(c.name in table.columns) && c.required === 1 && c.fallback === null);
         if (unknownRequired) throw newer();
       }
+      const upgrades = existing.length > 0 && from > 0 ? (table.upgrades ?? []).filter((u) => u.generation > from) : [];
+      for (const upgrade of upgrades) for (const statement of upgrade.sql) db.exec(statement);
+      // Before the DDL, so the index triggers it creates do not fire once per row only to be rebuilt below.
+      if (upgrades.length > 0) rederive(db, table);
       for (const statement of table.ddl ?? []) db.exec(statement);
+      if (upgrades.length > 0 && table.sync?.rebuildIndexes) db.exec(table.sync.rebuildIndexes);
     }
     db.pragma(`user_version = ${CACHE_GENERATION}`);
   })();

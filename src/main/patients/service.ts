@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { ApiError, type Patient } from '../../shared/contract';
 import type { PatientRegistration } from '../../shared/patient';
-import { describeNricProblem, maskNric, nricIdType, normalizeNric } from '../../shared/nric';
+import { maskNric, nricIdType } from '../../shared/nric';
+import { parsePatientQuery } from '../../shared/patient-search';
 import type { Cache } from '../cache/cache';
 import type { ClinicService } from '../clinic/service';
 import type { FieldCrypto } from '../crypto/field-crypto';
 import type { StationSchema } from '../schema';
 import { RECEPTION_ROLES, STAFF_ROLES, type SessionService } from '../session/sessions';
 import type { SyncEngine } from '../sync-engine/engine';
+import { searchByTerms, type SearchPage } from './search';
+import { searchTermsOf } from './tables';
 
 type PatientRow = StationSchema['patients'];
 
@@ -35,49 +37,19 @@ export class PatientService {
     private readonly crypto: FieldCrypto,
   ) {}
 
-  /** An NRIC/FIN finds its one patient by keyed hash; anything else searches names, NRIC tails and phones. */
-  async search(query: string, limit: number): Promise<Patient[]> {
+  /** A whole NRIC/FIN finds its one patient by keyed hash; anything else is term prefixes (src/shared/patient-search.ts). */
+  async search(query: string, page: SearchPage): Promise<{ patients: Patient[]; total: number }> {
     this.sessions.require(STAFF_ROLES);
     const clinicId = this.clinic.require().id;
-    const text = query.trim();
-    if (!text) return [];
-    const q = this.cache.q;
-    const candidate = normalizeNric(text);
-    if (describeNricProblem(candidate) === null) {
-      const hash = await this.crypto.lookupHash('nric', candidate);
-      return this.cache.all(q.selectFrom('patients').selectAll().where('clinic_id', '=', clinicId).where('nric_hash', '=', hash)).map(toPatient);
+    const parsed = parsePatientQuery(query);
+    if (parsed.kind === 'none') return { patients: [], total: 0 };
+    if (parsed.kind === 'nric') {
+      const hash = await this.crypto.lookupHash('nric', parsed.nric);
+      const found = this.cache.all(this.cache.q.selectFrom('patients').selectAll().where('clinic_id', '=', clinicId).where('nric_hash', '=', hash));
+      return { patients: found.slice(page.offset, page.offset + page.limit).map(toPatient), total: found.length };
     }
-    const digits = text.replace(/[\s+-]/g, '');
-    const term = /^\d+$/.test(digits) ? digits : text;
-    if ([...term].length >= 3) {
-      const match = `"${term.replace(/"/g, '""')}"`;
-      return this.cache
-        .all(
-          q
-            .selectFrom('patients')
-            .selectAll('patients')
-            .innerJoin(sql<{ rowid: number; rank: number }>`(SELECT rowid, rank FROM patients_fts WHERE patients_fts MATCH ${match})`.as('hits'), (join) =>
-              join.onRef(sql.ref('hits.rowid'), '=', sql.ref('patients.rowid')),
-            )
-            .where('patients.clinic_id', '=', clinicId)
-            .orderBy(sql`hits.rank`)
-            .orderBy('patients.full_name')
-            .limit(limit),
-        )
-        .map(toPatient);
-    }
-    const prefix = `${term.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
-    return this.cache
-      .all(
-        q
-          .selectFrom('patients')
-          .selectAll()
-          .where('clinic_id', '=', clinicId)
-          .where((eb) => eb.or([eb('full_name', 'like', sql<string>`${prefix} ESCAPE '\\'`), eb('native_name', 'like', sql<string>`${prefix} ESCAPE '\\'`)]))
-          .orderBy('full_name')
-          .limit(limit),
-      )
-      .map(toPatient);
+    const { rows, total } = searchByTerms(this.cache, clinicId, parsed.terms, page);
+    return { patients: rows.map(toPatient), total };
   }
 
   /** `input` has been parsed with the contract's registration schema, which holds every rule of its fields. */
@@ -89,7 +61,7 @@ export class PatientService {
     const hash = await this.crypto.lookupHash('nric', nric);
     const existing = this.cache.get(this.cache.q.selectFrom('patients').select('full_name').where('clinic_id', '=', clinicId).where('nric_hash', '=', hash));
     if (existing) throw new ApiError('conflict', `A patient with NRIC ${masked} is already registered (${existing.full_name}).`);
-    const row: PatientRow = {
+    const mirrored: Omit<PatientRow, 'search_terms'> = {
       clinic_id: clinicId,
       id: randomUUID(),
       nric_hash: hash,
@@ -100,10 +72,10 @@ export class PatientService {
       date_of_birth: input.dateOfBirth,
       gender: input.gender,
       phone: input.phone ?? null,
-      phone_digits: input.phone ? input.phone.replace(/\D/g, '') : null,
       sync_seq: 0,
       pending: 1,
     };
+    const row: PatientRow = { ...mirrored, search_terms: searchTermsOf(mirrored) };
     const args = {
       id: row.id,
       nric_hash: hash,

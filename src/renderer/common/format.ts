@@ -1,5 +1,6 @@
 import { ageOn, CLINIC_TIME_ZONE } from '../../shared/clinic-day';
 import type { QueueStatus, Ticket } from '../../shared/contract';
+import { ageLabel } from '../../shared/sg-date';
 
 /** Times are shown on the clinic's clock, whatever time zone the PC was set up with. */
 const TIME_ZONE = CLINIC_TIME_ZONE;
@@ -11,14 +12,6 @@ const dayFormat = new Intl.DateTimeFormat('en-SG', { timeZone: TIME_ZONE, weekda
 /** 14:05 */
 export function formatTime(iso: string | Date): string {
   return timeFormat.format(typeof iso === 'string' ? new Date(iso) : iso);
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** 27 Aug 1961: a calendar date, shown the Singapore way and never shifted by a time zone. */
-export function formatDate(isoDate: string): string {
-  const [y, m, d] = isoDate.split('-').map(Number) as [number, number, number];
-  return `${d} ${MONTHS[m - 1] ?? '?'} ${y}`;
 }
 
 /** "4 min", "1 h 05": how long someone has waited, whole minutes. */
@@ -47,11 +40,16 @@ export function ageAt(dateOfBirth: string, clinicDay: string): number | null {
   }
 }
 
-export const ELDERLY_AGE = 80;
-
-export function genderLabel(gender: 'male' | 'female' | 'other'): string {
-  return gender === 'male' ? 'M' : gender === 'female' ? 'F' : 'Other';
+/** "63 years", "14 months", "12 days" on the clinic day; null for a birth date after it, as `ageAt`. */
+export function ageText(dateOfBirth: string, clinicDay: string): string | null {
+  try {
+    return ageLabel(dateOfBirth, clinicDay);
+  } catch {
+    return null;
+  }
 }
+
+export const ELDERLY_AGE = 80;
 
 export const statusLabels: Record<QueueStatus, string> = {
   waiting: 'Waiting',

@@ -1,17 +1,22 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 import type { Patient } from '../../../shared/contract';
+import { genderLabel } from '../../../shared/patient';
+import { formatPhone } from '../../../shared/phone';
 import { errorMessage } from '../../common/api';
 import { PendingMarker } from '../../common/components';
-import { ageAt, ELDERLY_AGE, genderLabel } from '../../common/format';
+import { ageAt, ageText, ELDERLY_AGE } from '../../common/format';
 import { useApi } from '../../common/hooks';
 
 /** Long enough to skip the keystrokes of a fast typist, short enough to feel instant. */
 const DEBOUNCE_MS = 120;
-const LIMIT = 20;
+/** One page: what fits the list without scrolling far; more come on request. */
+const PAGE = 20;
 
 interface Results {
   query: string;
   patients: Patient[];
+  /** How many match in all, of which `patients` are the pages fetched so far. */
+  total: number;
   error: string | null;
 }
 
@@ -34,19 +39,21 @@ export function PatientSearch({
   action?: ReactNode;
 }) {
   const api = useApi();
-  const [results, setResults] = useState<Results>({ query: '', patients: [], error: null });
+  const [results, setResults] = useState<Results>({ query: '', patients: [], total: 0, error: null });
   const [active, setActive] = useState(0);
+  const [loadingMore, setLoadingMore] = useState(false);
   const latest = useRef(0);
+  const list = useRef<HTMLDivElement>(null);
   const trimmed = query.trim();
 
   useEffect(() => {
     if (!trimmed) return;
     const mine = ++latest.current;
     const timer = window.setTimeout(() => {
-      api.call('patients.search', { query: trimmed, limit: LIMIT }).then(
-        (patients) => {
+      api.call('patients.search', { query: trimmed, limit: PAGE }).then(
+        ({ patients, total }) => {
           if (mine !== latest.current) return;
-          setResults({ query: trimmed, patients, error: null });
+          setResults({ query: trimmed, patients, total, error: null });
           setActive(0);
         },
         (e: unknown) => {
@@ -59,6 +66,32 @@ export function PatientSearch({
 
   const shown = trimmed ? results.patients : [];
   const settled = results.query === trimmed;
+  const more = settled && !results.error ? results.total - shown.length : 0;
+
+  function showMore() {
+    const mine = latest.current;
+    const firstNew = shown.length;
+    setLoadingMore(true);
+    api
+      .call('patients.search', { query: results.query, limit: PAGE, offset: firstNew })
+      .then(
+        ({ patients, total }) => {
+          if (mine !== latest.current) return;
+          // A patient registered meanwhile can shift the pages by one: never list anyone twice.
+          setResults((r) => {
+            const seen = new Set(r.patients.map((p) => p.id));
+            return { ...r, patients: [...r.patients, ...patients.filter((p) => !seen.has(p.id))], total };
+          });
+          // The arrow keys and the eye carry on from the first patient just added, not from the top.
+          setActive(firstNew);
+          requestAnimationFrame(() => list.current?.querySelectorAll('[role="option"]')[firstNew]?.scrollIntoView({ block: 'nearest' }));
+        },
+        (e: unknown) => {
+          if (mine === latest.current) setResults((r) => ({ ...r, error: errorMessage(e) }));
+        },
+      )
+      .finally(() => setLoadingMore(false));
+  }
 
   function onKeyDown(event: KeyboardEvent<HTMLInputElement>) {
     if (event.key === 'ArrowDown') {
@@ -68,7 +101,8 @@ export function PatientSearch({
       event.preventDefault();
       setActive((i) => Math.max(i - 1, 0));
     } else if (event.key === 'Enter') {
-      const patient = shown[active];
+      // The list still shows the last query's answer until this one's arrives: Enter must not pick from it.
+      const patient = settled ? shown[active] : undefined;
       if (patient) onSelect(patient);
     } else if (event.key === 'Escape') {
       onQueryChange('');
@@ -98,7 +132,7 @@ export function PatientSearch({
         data-testid="search-input"
       />
       {trimmed && (
-        <div className="search-results" id="search-results" role="listbox" aria-label="Patients found">
+        <div className="search-results" id="search-results" role="listbox" aria-label="Patients found" aria-busy={!settled} data-settled={settled} ref={list}>
           {results.error && settled && (
             <div className="error-message" role="alert" data-testid="search-error">
               {results.error}
@@ -127,14 +161,24 @@ export function PatientSearch({
                 </span>
                 <span className="result-nric">{patient.nricMasked}</span>
                 <span className="result-age">
-                  {age ?? '?'} {genderLabel(patient.gender)}
+                  {ageText(patient.dateOfBirth, today) ?? '?'} · {genderLabel(patient.gender)}
                   {age !== null && age >= ELDERLY_AGE && <span className="badge badge-elderly">80+</span>}
                 </span>
-                <span className="result-phone">{patient.phone ?? '—'}</span>
+                <span className="result-phone">{patient.phone ? formatPhone(patient.phone) : '—'}</span>
                 {patient.pending && <PendingMarker what="registration" />}
               </button>
             );
           })}
+        </div>
+      )}
+      {trimmed && more > 0 && (
+        <div className="search-more" data-testid="search-more">
+          <span>
+            Showing {shown.length} of {results.total}
+          </span>
+          <button type="button" className="btn btn-secondary" onClick={showMore} disabled={loadingMore} data-testid="search-show-more">
+            {loadingMore ? 'Loading…' : `Show ${Math.min(PAGE, more)} more`}
+          </button>
         </div>
       )}
     </div>

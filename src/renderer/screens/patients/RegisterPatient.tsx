@@ -3,7 +3,9 @@ import { useEffect, useMemo, useState, type ChangeEvent, type ReactNode } from '
 import { useForm, useWatch } from 'react-hook-form';
 import { ApiError, type Patient } from '../../../shared/contract';
 import { normalizeNric } from '../../../shared/nric';
-import { patientRegistrationSchema, type PatientRegistration, type PatientRegistrationInput } from '../../../shared/patient';
+import { patientRegistrationFormSchema, type PatientRegistration, type PatientRegistrationInput } from '../../../shared/patient';
+import { formatPhone, parsePhone } from '../../../shared/phone';
+import { DATE_EXAMPLE, formatDayMonthYear, parseDayMonthYear } from '../../../shared/sg-date';
 import { errorMessage } from '../../common/api';
 import { useApi } from '../../common/hooks';
 
@@ -35,14 +37,15 @@ export function RegisterPatient({
   onFindExisting: (nricTail: string) => void;
 }) {
   const api = useApi();
-  // The contract's own rules, judged on the clinic day this screen shows.
-  const schema = useMemo(() => patientRegistrationSchema(() => today), [today]);
+  // The contract's own rules, judged on the clinic day this screen shows, with the date of birth typed dd/mm/yyyy.
+  const schema = useMemo(() => patientRegistrationFormSchema(() => today), [today]);
   const {
     register,
     handleSubmit,
     control,
     setFocus,
     getValues,
+    setValue,
     formState: { errors, isSubmitting },
   } = useForm<PatientRegistrationInput, unknown, PatientRegistration>({
     resolver: zodResolver(schema),
@@ -68,6 +71,19 @@ export function RegisterPatient({
   // What the station refused answers the values sent; once any of them changes it no longer applies.
   const field = (name: keyof PatientRegistrationInput) => register(name, { onChange: () => setServerError(null) });
   const nricField = field('nric');
+  const dobField = field('dateOfBirth');
+  const phoneField = field('phone');
+
+  // Once left, a value that was read is shown as it will be kept (7/3/1958 as 07/03/1958, 91234567 as
+  // +65 9123 4567), so the desk sees the day and the country the station understood.
+  const tidyDateOfBirth = (typed: string) => {
+    const parsed = parseDayMonthYear(typed, 'Date of birth');
+    if (parsed.ok && formatDayMonthYear(parsed.iso) !== typed) setValue('dateOfBirth', formatDayMonthYear(parsed.iso));
+  };
+  const tidyPhone = (typed: string) => {
+    const parsed = typed.trim() === '' ? null : parsePhone(typed);
+    if (parsed?.ok && formatPhone(parsed.e164) !== typed) setValue('phone', formatPhone(parsed.e164));
+  };
 
   // The NRIC is checked live once it is long enough to judge, so a wrong check letter shows before leaving the box.
   const nricLive = nric.trim().length >= NRIC_LENGTH ? schema.shape.nric.safeParse(nric) : null;
@@ -131,12 +147,18 @@ export function RegisterPatient({
               data-testid="register-native-name"
             />
           </FieldBox>
-          <FieldBox name="dob" label="Date of birth" problem={errors.dateOfBirth?.message}>
+          <FieldBox name="dob" label="Date of birth (dd/mm/yyyy)" problem={errors.dateOfBirth?.message}>
             <input
-              {...field('dateOfBirth')}
+              {...dobField}
+              onBlur={(e) => {
+                tidyDateOfBirth(e.target.value);
+                return dobField.onBlur(e);
+              }}
               className="input"
-              type="date"
-              max={today}
+              inputMode="numeric"
+              maxLength={12}
+              autoComplete="off"
+              placeholder={`e.g. ${DATE_EXAMPLE}`}
               aria-invalid={Boolean(errors.dateOfBirth)}
               data-testid="register-dob"
             />
@@ -149,14 +171,18 @@ export function RegisterPatient({
               <option value="other">Other</option>
             </select>
           </FieldBox>
-          <FieldBox name="phone" label="Mobile phone (optional)" problem={errors.phone?.message} span>
+          <FieldBox name="phone" label="Phone (optional)" problem={errors.phone?.message} span>
             <input
-              {...field('phone')}
+              {...phoneField}
+              onBlur={(e) => {
+                tidyPhone(e.target.value);
+                return phoneField.onBlur(e);
+              }}
               className="input"
               type="tel"
-              maxLength={16}
+              maxLength={20}
               autoComplete="off"
-              placeholder="9123 4567"
+              placeholder="9123 4567, or +60 12 345 6789 abroad"
               aria-invalid={Boolean(errors.phone)}
               data-testid="register-phone"
             />

@@ -4,7 +4,10 @@ import { errorMessage } from '../../common/api';
 import { ErrorMessage, PendingMarker, PriorityBadge } from '../../common/components';
 import { Header } from '../../common/Header';
 import { clinicDay } from '../../../shared/clinic-day';
-import { ageAt, ELDERLY_AGE, formatDate, formatTime, genderLabel } from '../../common/format';
+import { genderLabel } from '../../../shared/patient';
+import { formatPhone } from '../../../shared/phone';
+import { formatDayMonthYear } from '../../../shared/sg-date';
+import { ageAt, ageText, ELDERLY_AGE, formatTime } from '../../common/format';
 import { useApi, useLoad, useNow, useStationEvent } from '../../common/hooks';
 import { useToast } from '../../common/toasts';
 import { Appointments } from '../appointments/Appointments';
@@ -271,17 +274,19 @@ function SelectedPatient({
           </div>
           <div>
             <dt>Age</dt>
-            <dd>
-              {age ?? '?'} {genderLabel(patient.gender)}
-            </dd>
+            <dd data-testid="selected-age">{ageText(patient.dateOfBirth, today) ?? '?'}</dd>
+          </div>
+          <div>
+            <dt>Gender</dt>
+            <dd data-testid="selected-gender">{genderLabel(patient.gender)}</dd>
           </div>
           <div>
             <dt>Born</dt>
-            <dd>{formatDate(patient.dateOfBirth)}</dd>
+            <dd data-testid="selected-dob">{formatDayMonthYear(patient.dateOfBirth)}</dd>
           </div>
           <div>
             <dt>Phone</dt>
-            <dd>{patient.phone ?? '—'}</dd>
+            <dd data-testid="selected-phone">{patient.phone ? formatPhone(patient.phone) : '—'}</dd>
           </div>
         </dl>
         {patient.pending && <PendingMarker what="registration" />}

@@ -1,5 +1,7 @@
 import { useState, type FormEvent } from 'react';
+import { clinicDay } from '../../../shared/clinic-day';
 import type { StationRole } from '../../../shared/contract';
+import { formatDayMonthYear } from '../../../shared/sg-date';
 import type { ClinicStation, EnrolmentCode, StationDirectory } from '../../../shared/station-admin-contract';
 import { errorMessage } from '../../common/api';
 import { ErrorMessage } from '../../common/components';
@@ -25,8 +27,9 @@ export function StationsButton() {
 
 const roleLabels: Record<StationRole, string> = { reception: 'Reception', consult: 'Consult', display: 'Waiting-room display' };
 
+/** The Singapore day of an instant, dd/mm/yyyy like every date on the station's screens. */
 function formatDate(iso: string): string {
-  return new Date(iso).toLocaleDateString('en-SG', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'Asia/Singapore' });
+  return formatDayMonthYear(clinicDay(new Date(iso)));
 }
 
 function formatDateTime(iso: string): string {
