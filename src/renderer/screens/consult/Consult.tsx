@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { Session, StationInfo, Ticket } from '../../../shared/contract';
 import { errorMessage } from '../../common/api';
 import { ErrorMessage, PendingMarker, PriorityBadge } from '../../common/components';
@@ -80,6 +80,16 @@ export function Consult({ station, session, onSignedOut }: { station: StationInf
       : `${skipped.ticketNumber} moved to the back of the line: ${place === 1 ? '1 patient' : `${place} patients`} will be called before it.`;
   }
 
+  // Focus goes to what the doctor does next, so Enter or Space presses it: finish with the patient in the room
+  // (perhaps called before a sign-out), or call the next one.
+  const callNextRef = useRef<HTMLButtonElement>(null);
+  const completeRef = useRef<HTMLButtonElement>(null);
+  const loaded = mine.data !== undefined;
+  const withPatient = current !== null;
+  useEffect(() => {
+    if (loaded) (withPatient ? completeRef : callNextRef).current?.focus();
+  }, [loaded, withPatient]);
+
   const runRef = useRef(run);
   useEffect(() => {
     runRef.current = run;
@@ -110,9 +120,9 @@ export function Consult({ station, session, onSignedOut }: { station: StationInf
           <CurrentPatient ticket={current} next={waiting[0] ?? null} roomName={station.room?.name ?? null} doctorName={doctorName} />
           <div className="actions card">
             <div className="actions-primary">
-              <ActionButton action="callNext" label="Call next" shortcut="N" testId="call-next" kind="primary" busy={busy} blocked={blocked} run={run} />
+              <ActionButton action="callNext" label="Call next" shortcut="N" testId="call-next" kind="primary" busy={busy} blocked={blocked} run={run} buttonRef={callNextRef} />
               <ActionButton action="recall" label="Recall" shortcut="R" testId="recall" busy={busy} blocked={blocked} run={run} />
-              <ActionButton action="complete" label="Complete" shortcut="C" testId="complete" kind="success" busy={busy} blocked={blocked} run={run} />
+              <ActionButton action="complete" label="Complete" shortcut="C" testId="complete" kind="success" busy={busy} blocked={blocked} run={run} buttonRef={completeRef} />
             </div>
             <div className="actions-secondary">
               <ActionButton action="skip" label="Skip (back of the line)" testId="skip" busy={busy} blocked={blocked} run={run} />
@@ -171,7 +181,9 @@ function ActionButton({
   busy,
   blocked,
   run,
+  buttonRef,
 }: {
+  buttonRef?: RefObject<HTMLButtonElement | null>;
   action: Action;
   label: string;
   shortcut?: string;
@@ -184,6 +196,7 @@ function ActionButton({
   const reason = blocked[action];
   return (
     <button
+      ref={buttonRef}
       type="button"
       className={`btn btn-action ${kind ? `btn-${kind}` : 'btn-secondary'}`}
       disabled={busy !== null || reason !== null}

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { PanelOverlay } from '../../common/dialog';
 import { Boards } from './Boards';
 import { Printers } from './Printers';
 import { PrintJobs } from './PrintJobs';
@@ -12,11 +13,7 @@ export function DevicesButton({ quiet = false }: { quiet?: boolean }) {
       <button type="button" className={`btn ${quiet ? 'btn-ghost-dark' : 'btn-quiet'}`} onClick={() => setOpen(true)} data-testid="devices-open">
         Devices
       </button>
-      {open && (
-        <div className="devices-overlay" role="dialog" aria-modal="true" aria-labelledby="devices-title" onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
-          <Devices onClose={() => setOpen(false)} />
-        </div>
-      )}
+      {open && <PanelOverlay titleId="devices-title" onClose={() => setOpen(false)} render={(close) => <Devices onClose={close} />} />}
     </>
   );
 }

@@ -1,5 +1,5 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { useEffect, useMemo, useState, type ChangeEvent, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type ChangeEvent, type ReactNode } from 'react';
 import { useForm, useWatch } from 'react-hook-form';
 import { ApiError, type Patient } from '../../../shared/contract';
 import { normalizeNric } from '../../../shared/nric';
@@ -7,6 +7,7 @@ import { patientRegistrationFormSchema, type PatientRegistration, type PatientRe
 import { formatPhone, parsePhone } from '../../../shared/phone';
 import { DATE_EXAMPLE, formatDayMonthYear, parseDayMonthYear } from '../../../shared/sg-date';
 import { errorMessage } from '../../common/api';
+import { DiscardConfirm, useDialog } from '../../common/dialog';
 import { useApi } from '../../common/hooks';
 
 const NRIC_LENGTH = 9;
@@ -46,7 +47,7 @@ export function RegisterPatient({
     setFocus,
     getValues,
     setValue,
-    formState: { errors, isSubmitting },
+    formState: { errors, isSubmitting, dirtyFields },
   } = useForm<PatientRegistrationInput, unknown, PatientRegistration>({
     resolver: zodResolver(schema),
     // A field speaks up once left (or on submit), then follows every keystroke: no scolding mid-word.
@@ -60,13 +61,8 @@ export function RegisterPatient({
     setFocus('nric');
   }, [setFocus]);
 
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') onClose();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
+  const formRef = useRef<HTMLFormElement>(null);
+  const dialog = useDialog(formRef, { onClose, dirty: () => Object.keys(dirtyFields).length > 0 });
 
   // What the station refused answers the values sent; once any of them changes it no longer applies.
   const field = (name: keyof PatientRegistrationInput) => register(name, { onChange: () => setServerError(null) });
@@ -99,11 +95,11 @@ export function RegisterPatient({
   });
 
   return (
-    <div className="overlay" role="presentation" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <form className="dialog" role="dialog" aria-modal="true" aria-labelledby="register-title" onSubmit={(e) => void submit(e)} noValidate>
+    <div className="overlay" role="presentation" onMouseDown={(e) => e.target === e.currentTarget && dialog.requestClose()}>
+      <form ref={formRef} className="dialog" role="dialog" aria-modal="true" aria-labelledby="register-title" onSubmit={(e) => void submit(e)} noValidate>
         <div className="dialog-head">
           <h2 id="register-title">Register patient</h2>
-          <button type="button" className="btn btn-quiet" onClick={onClose} aria-label="Close">
+          <button type="button" className="btn btn-quiet" onClick={dialog.requestClose} aria-label="Close">
             Close
           </button>
         </div>
@@ -199,8 +195,9 @@ export function RegisterPatient({
             )}
           </div>
         )}
+        {dialog.confirming && <DiscardConfirm what="the registration you started" onKeep={dialog.keepEditing} onDiscard={dialog.discard} />}
         <div className="dialog-actions">
-          <button type="button" className="btn" onClick={onClose}>
+          <button type="button" className="btn" onClick={dialog.requestClose}>
             Cancel
           </button>
           <button type="submit" className="btn btn-primary btn-large" disabled={isSubmitting} data-testid="register-submit">

@@ -1,4 +1,4 @@
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type MutableRefObject } from 'react';
 import type { Appointment, Patient, Session, StationInfo, Ticket } from '../../../shared/contract';
 import { errorMessage } from '../../common/api';
 import { ErrorMessage, PendingMarker, PriorityBadge } from '../../common/components';
@@ -29,6 +29,30 @@ export function Reception({ station, session, onSignedOut }: { station: StationI
   const [issued, setIssued] = useState<Ticket | null>(null);
   const [registering, setRegistering] = useState(false);
   const [changing, setChanging] = useState<string | null>(null);
+  /** The selected patient's main action (issue the ticket, or check the appointment in), for F4. */
+  const primaryAction = useRef<(() => void) | null>(null);
+
+  // Work at the desk starts with finding the patient.
+  useEffect(() => searchRef.current?.focus(), []);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.ctrlKey || event.metaKey || event.altKey || document.querySelector('[aria-modal="true"]')) return;
+      if (event.key === 'F2') {
+        event.preventDefault();
+        searchRef.current?.focus();
+        searchRef.current?.select();
+      } else if (event.key === 'F3') {
+        event.preventDefault();
+        setRegistering(true);
+      } else if (event.key === 'F4') {
+        event.preventDefault();
+        primaryAction.current?.();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   const queue = useLoad(() => api.call('queue.today', {}));
   const appointments = useLoad(() => api.call('appointments.today', {}));
@@ -92,6 +116,7 @@ export function Reception({ station, session, onSignedOut }: { station: StationI
                 patient={selected}
                 appointment={openAppointment(selected.id)}
                 today={today}
+                primaryAction={primaryAction}
                 onIssued={onIssued}
                 onClear={() => {
                   setSelected(null);
@@ -111,6 +136,9 @@ export function Reception({ station, session, onSignedOut }: { station: StationI
             {!selected && !issued && !query.trim() && (
               <p className="hint">Search for the patient, or register a new one, then issue a queue ticket.</p>
             )}
+            <p className="shortcuts" data-testid="reception-shortcuts">
+              Keyboard: <kbd>F2</kbd> search · <kbd>F3</kbd> register · <kbd>F4</kbd> issue the ticket or check in
+            </p>
           </div>
 
           <Appointments appointments={appointments.data} tickets={tickets} error={appointments.error} onIssued={onIssued} />
@@ -217,6 +245,7 @@ function SelectedPatient({
   patient,
   appointment,
   today,
+  primaryAction,
   onIssued,
   onClear,
 }: {
@@ -224,6 +253,7 @@ function SelectedPatient({
   /** The patient's appointment today not yet checked in: reception checks it in rather than issue a walk-in. */
   appointment: Appointment | undefined;
   today: string;
+  primaryAction: MutableRefObject<(() => void) | null>;
   onIssued: (ticket: Ticket) => void;
   onClear: () => void;
 }) {
@@ -236,6 +266,15 @@ function SelectedPatient({
 
   const now = useNow(30_000);
   const checkInOpen = appointment ? now.getTime() >= Date.parse(appointment.checkInOpensAt) : false;
+
+  useEffect(() => {
+    primaryAction.current = () => {
+      if (!busy && (!appointment || checkInOpen)) void issue(appointment ? 'appointment' : 'walk_in');
+    };
+    return () => {
+      primaryAction.current = null;
+    };
+  });
 
   async function issue(how: 'walk_in' | 'appointment') {
     setBusy(true);

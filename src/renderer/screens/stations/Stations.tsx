@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { PanelOverlay } from '../../common/dialog';
 import { clinicDay } from '../../../shared/clinic-day';
 import type { StationRole } from '../../../shared/contract';
 import { formatDayMonthYear } from '../../../shared/sg-date';
@@ -16,11 +17,7 @@ export function StationsButton() {
       <button type="button" className="btn btn-quiet" onClick={() => setOpen(true)} data-testid="stations-open">
         Stations
       </button>
-      {open && (
-        <div className="devices-overlay" role="dialog" aria-modal="true" aria-labelledby="stations-title" onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
-          <Stations onClose={() => setOpen(false)} />
-        </div>
-      )}
+      {open && <PanelOverlay titleId="stations-title" onClose={() => setOpen(false)} render={(close) => <Stations onClose={close} />} />}
     </>
   );
 }
