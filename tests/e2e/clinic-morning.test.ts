@@ -88,7 +88,9 @@ describe('a clinic morning in the browser', () => {
     await reception.getByTestId('register-gender').selectOption('male');
     await reception.getByTestId('register-submit').click();
     await expect.poll(() => reception.getByTestId('register-error').textContent()).toMatch(/already registered/i);
+    // What was typed is not thrown away on Escape without asking.
     await reception.keyboard.press('Escape');
+    await reception.getByTestId('discard-yes').click();
 
     await reception.getByTestId('search-input').fill('567D');
     await reception.getByTestId('search-result').filter({ hasText: 'Ong Bee Lian' }).first().click();

@@ -84,6 +84,8 @@ describe('station cache (real SQLite file)', () => {
   function asGeneration4(tables: Record<string, string[]>): Record<string, string[]> {
     const old = Object.fromEntries(Object.entries(tables).filter(([name]) => !ADDED_SINCE_GENERATION_4.includes(name)));
     old.patients = [...old.patients!.filter((c) => c !== column('search_terms', 'TEXT')), column('phone_digits', 'TEXT')].sort();
+    // Issue 11's queue corrections: a skip mark and a cancellation reason.
+    old.queue_tickets = old.queue_tickets!.filter((c) => c !== column('skipped_at', 'TEXT') && c !== column('cancel_reason', 'TEXT'));
     return old;
   }
 

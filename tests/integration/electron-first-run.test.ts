@@ -74,8 +74,8 @@ describe('the app on a PC that is not enrolled yet', () => {
     const typed = (await enrol(app, { gatewayUrl: 'gateway.clinic', code: 'abc' })) as { ok: false; error: { code: string; message: string } };
     expect(typed.ok).toBe(false);
     expect(typed.error.code).toBe('validation');
-    expect(typed.error.message).toMatch(/gatewayUrl: The gateway address must look like https:\/\//);
-    expect(typed.error.message).toMatch(/code: The enrolment code has 16 letters and digits/);
+    expect(typed.error.message).toMatch(/^The gateway address must look like https:\/\//);
+    expect(typed.error.message).toMatch(/\. The enrolment code has 16 letters and digits/);
 
     const unknown = (await enrol(app, { gatewayUrl: centre.gatewayUrl, code: 'ZZZZ-ZZZZ-ZZZZ-ZZZZ' })) as { ok: false; error: { message: string } };
     expect(unknown.ok).toBe(false);
