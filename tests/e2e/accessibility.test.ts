@@ -1,10 +1,7 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser';
-import { fakeBundle, openShotPage, serveDist, shots, showShot } from '../support/screenshots';
+import { shots } from '../support/screenshots';
+import { startFakeScreens, type FakeScreens } from '../support/fake-screens';
 
 /*
  * axe-core on every screen and state the screenshots show (sign-in, reception with its dialogs and panels, consult,
@@ -12,21 +9,14 @@ import { fakeBundle, openShotPage, serveDist, shots, showShot } from '../support
  * screen has its one top-level heading.
  */
 describe('accessibility of every screen', () => {
-  let server: Server;
-  let url: string;
-  let fake: string;
-  let browser: Browser;
+  let screens: FakeScreens;
 
   beforeAll(async () => {
-    server = await serveDist();
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    fake = await fakeBundle();
-    browser = await launchChromium();
+    screens = await startFakeScreens();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.close();
+    await screens?.close();
   });
 
   // One state of each screen and each dialog or panel on it, at the size it is mostly used; every shot would be twice
@@ -53,9 +43,8 @@ describe('accessibility of every screen', () => {
 
   it.each(states)('%s: no serious or critical axe finding, and one h1', { timeout: 60_000 }, async (name) => {
     const shot = shots.find((s) => s.name === name)!;
-    const { context, page } = await openShotPage(browser, shot, fake);
+    const { context, page } = await screens.open(shot);
     try {
-      await showShot(page, url, shot);
       const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
       const findings = result.violations
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')

@@ -1,9 +1,7 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser';
-import { fakeBundle, openShotPage, serveDist, showShot, type Shot } from '../support/screenshots';
+import type { Shot } from '../support/screenshots';
+import { startFakeScreens, type FakeScreens } from '../support/fake-screens';
 
 /*
  * Issue 11, item 16, in Chromium on the in-memory station: focus starts where the work starts, dialogs keep Tab
@@ -13,27 +11,19 @@ const testIdOfFocus = (page: Page) => page.evaluate(() => document.activeElement
 const focusInside = (page: Page, selector: string) => page.evaluate((s) => document.querySelector(s)?.contains(document.activeElement) ?? false, selector);
 
 describe('the keyboard at the desk and in the consult room', () => {
-  let server: Server;
-  let url: string;
-  let fake: string;
-  let browser: Browser;
+  let screens: FakeScreens;
 
   beforeAll(async () => {
-    server = await serveDist();
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    fake = await fakeBundle();
-    browser = await launchChromium();
+    screens = await startFakeScreens();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.close();
+    await screens?.close();
   });
 
   async function signedIn(role: 'reception' | 'consult', username: string) {
     const shot: Shot = { name: role, fake: { role }, viewport: { width: 1366, height: 768 } };
-    const opened = await openShotPage(browser, shot, fake);
-    await showShot(opened.page, url, shot);
+    const opened = await screens.open(shot);
     await opened.page.getByTestId('signin-username').fill(username);
     await opened.page.getByTestId('signin-password').fill('demo1234');
     await opened.page.getByTestId('signin-submit').click();

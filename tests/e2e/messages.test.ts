@@ -1,9 +1,7 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import type { Browser, Locator } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser';
-import { fakeBundle, openShotPage, serveDist, showShot, type Shot } from '../support/screenshots';
+import type { Shot } from '../support/screenshots';
+import { startFakeScreens, type FakeScreens } from '../support/fake-screens';
 
 /*
  * Issue 11, item 18, in Chromium on the in-memory station: a burst of messages never stacks more than two toasts, and
@@ -22,28 +20,20 @@ async function boxes(locator: Locator): Promise<Box[]> {
 }
 
 describe('messages that do not get in the way', () => {
-  let server: Server;
-  let url: string;
-  let fake: string;
-  let browser: Browser;
+  let screens: FakeScreens;
 
   beforeAll(async () => {
-    server = await serveDist();
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    fake = await fakeBundle();
-    browser = await launchChromium();
+    screens = await startFakeScreens();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.close();
+    await screens?.close();
   });
 
   it('four quick corrections leave at most two toasts, none over the queue, the search or the register dialog’s buttons', { timeout: 60_000 }, async () => {
     const shot: Shot = { name: 'toasts', fake: { role: 'reception', signedIn: true }, viewport: { width: 1366, height: 768 } };
-    const { context, page } = await openShotPage(browser, shot, fake);
+    const { context, page } = await screens.open(shot);
     try {
-      await showShot(page, url, shot);
       const waiting = page.locator('[data-testid="queue-row"][data-status="waiting"]').first();
       for (const priority of [2, 0, 2, 0]) {
         await waiting.getByTestId('ticket-change').click();
@@ -68,9 +58,8 @@ describe('messages that do not get in the way', () => {
 
   it('a board form left empty says what to fill in, beside each field, in sentences', { timeout: 60_000 }, async () => {
     const shot: Shot = { name: 'board-form', fake: { role: 'reception', signedIn: true }, viewport: { width: 1366, height: 768 } };
-    const { context, page } = await openShotPage(browser, shot, fake);
+    const { context, page } = await screens.open(shot);
     try {
-      await showShot(page, url, shot);
       await page.getByTestId('devices-open').click();
       await page.getByTestId('board-add').click();
       expect(await page.getByTestId('board-name-problem').innerText()).toBe('Give the board a name.');
@@ -84,9 +73,8 @@ describe('messages that do not get in the way', () => {
 
   it('the manager is told in words when the check-in window is not a number; a nurse marks a patient urgent in one press', { timeout: 60_000 }, async () => {
     const asAdmin: Shot = { name: 'admin', fake: { role: 'reception', signedInAs: 'admin' }, viewport: { width: 1366, height: 768 } };
-    const admin = await openShotPage(browser, asAdmin, fake);
+    const admin = await screens.open(asAdmin);
     try {
-      await showShot(admin.page, url, asAdmin);
       await admin.page.getByTestId('check-in-window-edit').click();
       await admin.page.getByTestId('check-in-window-minutes').fill('90a');
       await admin.page.getByTestId('check-in-window-save').click();
@@ -99,9 +87,8 @@ describe('messages that do not get in the way', () => {
     }
 
     const asNurse: Shot = { name: 'nurse', fake: { role: 'reception', signedInAs: 'nurse' }, viewport: { width: 1366, height: 768 } };
-    const nurse = await openShotPage(browser, asNurse, fake);
+    const nurse = await screens.open(asNurse);
     try {
-      await showShot(nurse.page, url, asNurse);
       const waiting = nurse.page.locator('[data-testid="queue-row"][data-status="waiting"]');
       const order = () => waiting.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-ticket-number')));
       const before = await order();

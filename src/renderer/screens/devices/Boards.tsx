@@ -58,19 +58,7 @@ export function Boards() {
         <div className="form-row">
           <label>
             Name
-            <input
-              value={form.name}
-              onChange={(e) => setForm({ ...form, name: e.target.value })}
-              placeholder="Waiting room board"
-              aria-invalid={problems.name ? true : undefined}
-              aria-describedby={problems.name ? 'board-name-problem' : undefined}
-              data-testid="board-name"
-            />
-            {problems.name && (
-              <span className="field-problem" id="board-name-problem" data-testid="board-name-problem">
-                {problems.name}
-              </span>
-            )}
+            <CheckedInput field="name" value={form.name} onChange={(name) => setForm({ ...form, name })} placeholder="Waiting room board" problem={problems.name} />
           </label>
           <label>
             Protocol
@@ -93,19 +81,13 @@ export function Boards() {
           </label>
           <label>
             {form.transport === 'tcp' ? 'Address (host:port)' : 'Serial port'}
-            <input
+            <CheckedInput
+              field="address"
               value={form.address}
-              onChange={(e) => setForm({ ...form, address: e.target.value })}
+              onChange={(address) => setForm({ ...form, address })}
               placeholder={form.transport === 'tcp' ? '192.168.1.60:3001' : '/dev/ttyUSB1 or COM4'}
-              aria-invalid={problems.address ? true : undefined}
-              aria-describedby={problems.address ? 'board-address-problem' : undefined}
-              data-testid="board-address"
+              problem={problems.address}
             />
-            {problems.address && (
-              <span className="field-problem" id="board-address-problem" data-testid="board-address-problem">
-                {problems.address}
-              </span>
-            )}
           </label>
         </div>
         {error && <ErrorMessage>{error}</ErrorMessage>}
@@ -114,5 +96,39 @@ export function Boards() {
         </button>
       </form>
     </section>
+  );
+}
+
+/** An input with its problem said beside it, and tied to it for screen readers. */
+function CheckedInput({
+  field,
+  value,
+  onChange,
+  placeholder,
+  problem,
+}: {
+  field: string;
+  value: string;
+  onChange: (value: string) => void;
+  placeholder: string;
+  problem: string | undefined;
+}) {
+  const problemId = `board-${field}-problem`;
+  return (
+    <>
+      <input
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        placeholder={placeholder}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={problem ? problemId : undefined}
+        data-testid={`board-${field}`}
+      />
+      {problem && (
+        <span className="field-problem" id={problemId} data-testid={problemId}>
+          {problem}
+        </span>
+      )}
+    </>
   );
 }
