@@ -110,6 +110,7 @@ export type EnrolResponse = z.infer<typeof enrolResponseSchema>;
 /** The procedures stations call (clinic.<name>(request_key, args)); anything else is refused before the database. */
 export const stationProcedures = [
   'register_patient',
+  'update_patient',
   'issue_ticket',
   'call_next',
   'call_ticket',
@@ -139,6 +140,7 @@ export type StationProcedure = (typeof stationProcedures)[number];
 const proceduresByStationRole: Record<StationRole, readonly StationProcedure[]> = {
   reception: [
     'register_patient',
+    'update_patient',
     'issue_ticket',
     'return_ticket',
     'reinstate_ticket',

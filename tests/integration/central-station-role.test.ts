@@ -29,6 +29,7 @@ const PROCEDURES = [
   'clinic.settings_for_station',
   'clinic.sign_out',
   'clinic.skip_ticket',
+  'clinic.update_patient',
   'sync.protocol',
   'sync.pull',
 ];

@@ -12,6 +12,7 @@ const adviceByCode: Record<string, string> = {
 
 const whatByProcedure: Record<string, (args: Record<string, unknown>) => string> = {
   register_patient: (a) => `Registration of ${String(a.full_name ?? 'a patient')} (${String(a.nric_masked ?? '')})`,
+  update_patient: (a) => `A change to the details of ${String(a.full_name ?? 'a patient')}`,
   issue_ticket: (a) => `Ticket ${String(a.ticket_number ?? '')}`,
   call_ticket: () => 'A call made while offline',
   recall_ticket: () => 'A recall',
