@@ -764,3 +764,12 @@ describe('calling the queue', () => {
     expect(called.slice(6)).toEqual([n(5), n(11), n(12), n(0), n(6), n(7)]);
   });
 });
+
+describe('a revoked station', () => {
+  test('its open session is refused with the revocation named, not as an expired session', async () => {
+    const lost = await signIn(station, 'GFC-BDK', 'reception', 'PROC-LOST-DESK', 'reception');
+    await admin.query(`SELECT clinic.operator_revoke_station('GFC-BDK', 'PROC-LOST-DESK', 'Stolen from the front desk')`);
+    const refused = await failure(call(station, lost.token, 'issue_ticket', {}));
+    expect([refused.code, refused.message]).toEqual(['GC401', 'This station was revoked at the centre and must be enrolled again.']);
+  });
+});
